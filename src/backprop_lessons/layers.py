@@ -1,0 +1,143 @@
+"""Layers and the layer protocol.
+
+Any object can be a layer of a :class:`~backprop_lessons.Network` if it
+has:
+
+``params``
+    dict of name -> float array, updated in place by ``Network.step``.
+``grads``
+    dict with the same names, filled by ``backward``, each shaped like
+    its parameter.
+``forward(x) -> y``
+    ``x`` is ``(D,)`` for one example or ``(N, D)`` for a batch; caches
+    what ``backward`` needs.
+``backward(grad_out) -> grad_in``
+    ``grad_out`` is dL/dy, shaped like ``y``; returns dL/dx shaped like
+    ``x``; overwrites ``grads`` (summing over the batch); never updates
+    a parameter.
+
+:class:`Dense` is the layer of the course. It keeps the learner's
+convention: one weight matrix ``W`` of shape ``(K, D+1)`` whose column 0
+is the bias, so ``y = f(W @ [1 | x])``.
+"""
+
+import numbers
+
+import numpy as np
+
+from .activations import get_activation
+from .derivatives import get_derivative
+from .errors import InputError, ShapeError, shape_str
+
+
+def _check_size(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or value < 1:
+        raise InputError(f"Dense: {name} must be a positive integer, "
+                         f"got {value!r}")
+    return int(value)
+
+
+class Dense:
+    """A fully connected layer, ``y = f(W @ [1 | x])``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input width D and output width K.
+    activation : str or Activation
+        ``"sigmoid"`` (default), ``"erf_sigmoid"``, ``"tanh"``,
+        ``"relu"`` or ``"identity"``.
+    derivative : strategy or str, optional
+        How local derivatives are computed; default :class:`Analytic`.
+    rng : int, numpy Generator or None
+        Seed or generator for the initial weights, drawn from a standard
+        normal as in the learner's code.
+    init_scale : float
+        Multiplies the initial weights (lesson 05 uses 0.1).
+    dtype : numpy dtype
+        float64 (default) or float32.
+
+    Shapes: ``params["W"]`` is ``(K, D+1)``; ``forward`` takes ``(D,)``
+    or ``(N, D)`` and returns ``(K,)`` or ``(N, K)``.
+    """
+
+    def __init__(self, n_in, n_out, activation="sigmoid", derivative=None,
+                 rng=None, init_scale=1.0, dtype=np.float64):
+        self.n_in = _check_size(n_in, "n_in")
+        self.n_out = _check_size(n_out, "n_out")
+        self.activation = get_activation(activation)
+        self.derivative = get_derivative(derivative)
+        if not (isinstance(init_scale, numbers.Real)
+                and np.isfinite(init_scale) and init_scale > 0):
+            raise InputError("Dense: init_scale must be a positive finite "
+                             f"number, got {init_scale!r}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise InputError(f"Dense: dtype must be float32 or float64, "
+                             f"got {dtype}")
+        rng = np.random.default_rng(rng)
+        W = init_scale * rng.standard_normal((self.n_out, self.n_in + 1))
+        self.params = {"W": W.astype(dtype)}
+        self.grads = {"W": np.zeros_like(self.params["W"])}
+        self.x1 = self.z = self.y = None
+
+    def __repr__(self):
+        return (f"Dense({self.n_in} -> {self.n_out}, "
+                f"{self.activation.name}, {self.derivative!r})")
+
+    def pure(self, W, x1):
+        """The forward pass as a function of ``W`` and ``x1 = [1 | x]``.
+
+        Either argument may carry a leading stack axis P: ``W`` of shape
+        ``(P, K, D+1)`` or ``x1`` of shape ``(P, ..., D+1)``; the result
+        then has that axis first. Numeric strategies rely on this.
+        """
+        return self.activation(x1 @ np.swapaxes(W, -1, -2))
+
+    def forward(self, x):
+        """Compute ``y`` for ``x`` of shape ``(D,)`` or ``(N, D)``.
+
+        Raises :class:`ShapeError` or :class:`InputError` naming the
+        expected and actual shape, dtype or values.
+        """
+        x = np.asarray(x)
+        if x.dtype.kind not in "biuf":
+            raise InputError(f"{self}: input must hold real numbers, "
+                             f"got dtype {x.dtype}")
+        if x.ndim not in (1, 2) or x.shape[-1] != self.n_in:
+            raise ShapeError(
+                f"{self}: expected input of shape ({self.n_in},) or "
+                f"(N, {self.n_in}), got {shape_str(x.shape)}")
+        if not np.isfinite(x).all():
+            raise InputError(f"{self}: input contains NaN or infinity")
+        return self._forward(x)
+
+    def _forward(self, x):
+        # Unchecked forward for callers that validated x already.
+        W = self.params["W"]
+        x1 = np.empty(x.shape[:-1] + (self.n_in + 1,), dtype=W.dtype)
+        x1[..., 0] = 1.0
+        x1[..., 1:] = x
+        self.x1 = x1
+        self.z = x1 @ W.T
+        self.y = self.activation(self.z)
+        return self.y
+
+    def backward(self, grad_out):
+        """Fill ``grads["W"]`` from dL/dy and return dL/dx.
+
+        ``grad_out`` must have the shape of the last output. The weight
+        gradient is summed over the batch; nothing is updated.
+        """
+        if self.y is None:
+            raise InputError(f"{self}: backward called before forward")
+        grad_out = np.asarray(grad_out)
+        if grad_out.shape != self.y.shape:
+            raise ShapeError(
+                f"{self}: grad_out must have the output's shape "
+                f"{shape_str(self.y.shape)}, got "
+                f"{shape_str(grad_out.shape)}")
+        dW, dx = self.derivative.vjp(self, grad_out)
+        self.grads["W"] = dW
+        return dx

@@ -1,0 +1,195 @@
+"""A network: layers in a row, a loss, and a guarded gradient step.
+
+``Network`` runs the layers forward, runs them backward from the loss
+gradient, and applies the gradients with :meth:`Network.step`. The step
+is where a wrong-shaped gradient does its damage: numpy broadcasts a
+``(3,)`` gradient onto a ``(2, 3)`` matrix without a word. With
+``strict=True`` (the default) the step refuses it and names the layer
+and both shapes; ``strict=False`` lets numpy broadcast, which is how the
+learner's silent failure is reproduced.
+"""
+
+import numbers
+
+import numpy as np
+
+from .errors import InputError, ShapeError, shape_str
+from .losses import get_loss
+
+
+def check_lr(lr):
+    """Return ``lr`` as a float, or raise if it is not positive."""
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) \
+            or not np.isfinite(lr) or lr <= 0:
+        raise InputError(f"learning rate must be a positive finite "
+                         f"number, got {lr!r}")
+    return float(lr)
+
+
+def _check_protocol(i, layer):
+    missing = [name for name in ("params", "grads", "forward", "backward")
+               if not hasattr(layer, name)]
+    if missing:
+        raise InputError(
+            f"layer {i} ({layer!r}) does not follow the layer protocol: "
+            f"missing {', '.join(missing)}")
+
+
+class Network:
+    """Layers applied in order, trained against one loss.
+
+    Parameters
+    ----------
+    layers : list of layers
+        Each follows the layer protocol (see :mod:`backprop_lessons.layers`).
+    loss : str or Loss
+        ``"squared_error"`` (default, the learner's),
+        ``"mean_squared_error"`` or ``"binary_cross_entropy"``.
+    strict : bool
+        Refuse gradients whose shape differs from their parameter's.
+
+    Shapes: ``X`` is ``(D,)`` or ``(N, D)``; ``Y`` matches the output,
+    ``(K,)`` or ``(N, K)``.
+    """
+
+    def __init__(self, layers, loss="squared_error", strict=True):
+        self.layers = list(layers)
+        if not self.layers:
+            raise InputError("Network needs at least one layer")
+        for i, layer in enumerate(self.layers):
+            _check_protocol(i, layer)
+        for i, (a, b) in enumerate(zip(self.layers, self.layers[1:])):
+            out, inp = getattr(a, "n_out", None), getattr(b, "n_in", None)
+            if out is not None and inp is not None and out != inp:
+                raise ShapeError(
+                    f"layers do not chain: layer {i} outputs {out} values "
+                    f"but layer {i + 1} expects {inp} inputs")
+        self.loss = get_loss(loss)
+        self.strict = bool(strict)
+        self._forwards = [getattr(la, "_forward", la.forward)
+                          for la in self.layers]
+        self.y = None
+
+    def __repr__(self):
+        inner = ",\n".join(f"  {layer!r}" for layer in self.layers)
+        return (f"Network([\n{inner}\n], loss={self.loss.name}, "
+                f"strict={self.strict})")
+
+    @property
+    def n_in(self):
+        """Input width D of the first layer, or None if it has none."""
+        return getattr(self.layers[0], "n_in", None)
+
+    @property
+    def n_out(self):
+        """Output width K of the last layer, or None if it has none."""
+        return getattr(self.layers[-1], "n_out", None)
+
+    def forward(self, X):
+        """Run every layer on ``X``; returns the last output.
+
+        Errors from a layer are re-raised with the layer's index.
+        """
+        X = np.asarray(X)
+        if X.dtype.kind not in "biuf":
+            raise InputError(f"network input must hold real numbers, "
+                             f"got dtype {X.dtype}")
+        if X.dtype.kind != "f":
+            X = X.astype(float)
+        if not np.isfinite(X).all():
+            raise InputError("network input contains NaN or infinity")
+        # Layer 0 checks the input's shape; later inputs come from
+        # layers whose widths were chained at construction.
+        i = 0
+        try:
+            X = self.layers[0].forward(X)
+            for i in range(1, len(self._forwards)):
+                X = self._forwards[i](X)
+        except (ShapeError, InputError) as err:
+            raise type(err)(f"layer {i}: {err}") from None
+        self.y = X
+        return X
+
+    def _forward(self, X):
+        # Unchecked forward for the training loop: X was validated once.
+        for forward in self._forwards:
+            X = forward(X)
+        self.y = X
+        return X
+
+    def predict(self, X):
+        """Outputs for ``X``; same as :meth:`forward`."""
+        return self.forward(X)
+
+    def loss_value(self, X, Y):
+        """The loss of the network's outputs on ``X`` against ``Y``."""
+        return float(self.loss.value(self.forward(X), self._targets(Y)))
+
+    def _targets(self, Y):
+        Y = np.asarray(Y, dtype=float)
+        if self.y is None:
+            raise InputError("network: call forward before backward")
+        if Y.shape != self.y.shape:
+            raise ShapeError(
+                f"network: targets have shape {shape_str(Y.shape)}, the "
+                f"output has shape {shape_str(self.y.shape)}; expected "
+                f"targets of shape {shape_str(self.y.shape)}")
+        if not np.isfinite(Y).all():
+            raise InputError("network: targets contain NaN or infinity")
+        return Y
+
+    def backward(self, Y):
+        """Backpropagate the loss against targets ``Y``; returns dL/dX.
+
+        Call after :meth:`forward`. Fills every layer's ``grads``.
+        """
+        g = self.loss.grad(self.y, self._targets(Y))
+        for i in range(len(self.layers) - 1, -1, -1):
+            try:
+                g = self.layers[i].backward(g)
+            except (ShapeError, InputError) as err:
+                raise type(err)(f"layer {i}: {err}") from None
+        return g
+
+    def _backward(self, Y):
+        # Unchecked backward for the training loop.
+        g = self.loss.grad(self.y, Y)
+        for layer in reversed(self.layers):
+            g = layer.backward(g)
+        return g
+
+    def step(self, lr):
+        """Apply ``p -= lr * grad`` to every parameter, in place.
+
+        With ``strict=True`` a gradient whose shape differs from its
+        parameter's raises :class:`ShapeError` naming the layer, the
+        parameter and both shapes.
+        """
+        self._step(check_lr(lr))
+
+    def _step(self, lr):
+        for i, layer in enumerate(self.layers):
+            grads = layer.grads
+            for name, p in layer.params.items():
+                g = grads.get(name)
+                if g is None or g.shape != p.shape:
+                    g = self._odd_gradient(i, layer, name, p, g)
+                p -= lr * g
+
+    def _odd_gradient(self, i, layer, name, p, g):
+        if g is None:
+            raise InputError(f"layer {i} ({layer!r}): no gradient for "
+                             f"parameter {name!r}; run backward first")
+        g = np.asarray(g)
+        where = (f"layer {i} ({layer!r}): the gradient of {name!r} has "
+                 f"shape {shape_str(g.shape)} but the parameter has shape "
+                 f"{shape_str(p.shape)}")
+        if self.strict:
+            raise ShapeError(where + "; refusing to let numpy broadcast "
+                             "it (strict=False would allow it)")
+        try:
+            np.broadcast_shapes(g.shape, p.shape)
+        except ValueError:
+            raise ShapeError(where + "; numpy cannot broadcast one onto "
+                             "the other") from None
+        return g
