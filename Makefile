@@ -1,0 +1,26 @@
+# Two commands for a fresh machine with Python 3.10+:
+#   make course   set up and open the course in JupyterLab
+#   make test     set up and run every test (unit, notebooks, browser)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: course test bench lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+course: $(BIN)/python
+	$(BIN)/python -m pip install -e ".[course]"
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(BIN)/python
+	$(BIN)/python -m pip install -e ".[test]"
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/python
+	$(BIN)/python -m pip install -e ".[test]"
+	$(BIN)/python bench/run.py
+
+lint: $(BIN)/python
+	$(BIN)/python -m ruff check src tests bench
