@@ -1,0 +1,443 @@
+"""Measure the course's speed targets in one run; write bench/RESULTS.md.
+
+Usage (from the repository root)::
+
+    python bench/run.py              # the per-step and explorer figures
+    python bench/run.py --course     # also the whole course under nbval
+    python bench/run.py --rounds 5   # a quick look (fewer rounds)
+
+The machine this runs on is usually shared, so no single time means
+much. The variants are therefore *interleaved*: each round runs every
+variant once, in an order rotated from round to round, and a ratio is
+taken between two variants of the same round before the median over
+rounds is reported. Load that comes and goes then slows both sides of
+a ratio alike.
+
+What is timed:
+
+- One per-example SGD step (forward, backward, step) on AND+OR with
+  ``Dense(2, 2, "erf_sigmoid")`` and the learner's loss, through
+  ``train(..., batch_size=1)``, for each derivative strategy; against
+  a hand-written numpy step of the same network on the same data order
+  (no per-epoch loss record, so the library's bookkeeping counts
+  against it); against the learner's own network
+  (``backprop_lessons.question``); and against PyTorch autograd when
+  torch is installed (optional, never a dependency).
+- The same for a network with a hidden layer, for information.
+- One update of the slider explorer at its default settings, through
+  its pure ``compute`` and ``draw`` functions.
+- With ``--course``: the whole course under strict nbval, wall time.
+"""
+
+import argparse
+import datetime
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy
+from scipy.special import erf
+
+import backprop_lessons as bl
+from backprop_lessons import (Analytic, CentralDifference, ColumnDifference,
+                              ComplexStep, Dense, Network, question, train)
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+COMMAND = "python bench/run.py"
+
+SEED = 0
+LR = 1.0
+X, Y = bl.data.gate("and+or")
+
+TARGETS = {
+    "step": 1.3,
+    "central": 1.5,
+    "explorer_ms": 150.0,
+    "course_s": 180.0,
+}
+
+
+# The per-step variants. Each builds its state, then times `epochs`
+# epochs of per-example SGD and returns the seconds taken; setup is
+# not timed.
+
+def _initial_weights():
+    return Dense(2, 2, "erf_sigmoid", rng=SEED).params["W"].copy()
+
+
+def numpy_step(epochs, out=None):
+    """The floor: the same network and data order, written by hand."""
+    W = _initial_weights()
+    X1 = np.hstack([np.ones((len(X), 1)), X])
+    rng = np.random.default_rng(SEED)
+    scale = 1 / np.sqrt(np.pi)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for i in rng.permutation(len(X)):
+            x1 = X1[i]
+            z = W @ x1
+            y = 0.5 * (1.0 + erf(z))
+            dy = 2.0 * (y - Y[i])
+            delta = dy * (np.exp(-z * z) * scale)
+            W -= LR * np.outer(delta, x1)
+    elapsed = time.perf_counter() - start
+    if out is not None:
+        out.append(W)
+    return elapsed
+
+
+def library_step(strategy, hidden=False):
+    """The library's ``train`` with one derivative strategy."""
+    def run(epochs, out=None):
+        rng = np.random.default_rng(SEED)
+        if hidden:
+            layers = [Dense(2, 3, "tanh", derivative=strategy(), rng=rng),
+                      Dense(3, 2, "erf_sigmoid", derivative=strategy(),
+                            rng=rng)]
+        else:
+            layers = [Dense(2, 2, "erf_sigmoid", derivative=strategy(),
+                            rng=SEED)]
+        net = Network(layers, strict=strategy is not ColumnDifference)
+        start = time.perf_counter()
+        train(net, X, Y, epochs=epochs, lr=LR, seed=SEED, batch_size=1)
+        elapsed = time.perf_counter() - start
+        if out is not None:
+            out.append(net.layers[0].params["W"])
+        return elapsed
+    return run
+
+
+def question_step(epochs, out=None):
+    """The learner's own network: numeric, updating inside backward."""
+    nn = question.NN([question.Layer(2, 2, rng=SEED)])
+    start = time.perf_counter()
+    question.train(nn, epochs, X, Y, seed=SEED)
+    return time.perf_counter() - start
+
+
+def torch_step():
+    """PyTorch autograd on the same network, or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+
+    def run(epochs, out=None):
+        W = torch.tensor(_initial_weights(), requires_grad=True)
+        X1 = torch.tensor(np.hstack([np.ones((len(X), 1)), X]))
+        T = torch.tensor(Y)
+        rng = np.random.default_rng(SEED)
+        start = time.perf_counter()
+        for _ in range(epochs):
+            for i in rng.permutation(len(X)):
+                y = 0.5 * (1.0 + torch.erf(W @ X1[i]))
+                loss = ((y - T[i]) ** 2).sum()
+                loss.backward()
+                with torch.no_grad():
+                    W -= LR * W.grad
+                    W.grad.zero_()
+        elapsed = time.perf_counter() - start
+        if out is not None:
+            out.append(W.detach().numpy())
+        return elapsed
+    return run
+
+
+def explorer_update():
+    """One explorer update at its defaults: (compute s, draw s)."""
+    from backprop_lessons import widgets
+    start = time.perf_counter()
+    result = widgets.compute(widgets.Settings())
+    middle = time.perf_counter()
+    png = widgets.draw(result)
+    end = time.perf_counter()
+    assert result.error is None and png[:4] == b"\x89PNG"
+    return middle - start, end - middle
+
+
+# Running the rounds.
+
+class Variant:
+    """A timed variant: name, run(epochs) and epochs per round."""
+
+    def __init__(self, key, label, run, epochs, steps_per_epoch=4):
+        self.key = key
+        self.label = label
+        self.run = run
+        self.epochs = epochs
+        self.steps = epochs * steps_per_epoch
+        self.times = []
+
+    def once(self):
+        gc.collect()
+        gc.disable()
+        try:
+            seconds = self.run(self.epochs)
+        finally:
+            gc.enable()
+        self.times.append(seconds / self.steps)
+
+    @property
+    def median(self):
+        return statistics.median(self.times)
+
+
+def paired(a, b):
+    """Median over rounds of a's time over b's time in the same round."""
+    return statistics.median(x / y for x, y in zip(a.times, b.times))
+
+
+def variants(epochs):
+    found = [
+        Variant("numpy", "hand-written numpy step", numpy_step, epochs),
+        Variant("analytic", "`Analytic()`", library_step(Analytic),
+                epochs),
+        Variant("central", "`CentralDifference()`",
+                library_step(CentralDifference), epochs),
+        Variant("complex", "`ComplexStep()`", library_step(ComplexStep),
+                epochs),
+        Variant("column", "`ColumnDifference()` (strict=False)",
+                library_step(ColumnDifference), epochs),
+        Variant("question", "the learner's code (`question`)",
+                question_step, max(epochs // 20, 5)),
+        Variant("h_analytic", "hidden: `Analytic()`",
+                library_step(Analytic, hidden=True), epochs // 2),
+        Variant("h_central", "hidden: `CentralDifference()`",
+                library_step(CentralDifference, hidden=True), epochs // 2),
+        Variant("h_complex", "hidden: `ComplexStep()`",
+                library_step(ComplexStep, hidden=True), epochs // 2),
+    ]
+    torch_run = torch_step()
+    if torch_run is not None:
+        found.append(Variant("torch", "PyTorch autograd", torch_run,
+                             max(epochs // 4, 5)))
+    return found
+
+
+class Explorer:
+    """The explorer update as one more variant of a round."""
+
+    key = "explorer"
+
+    def __init__(self):
+        self.compute, self.draw, self.total = [], [], []
+
+    def once(self):
+        gc.collect()
+        c, d = explorer_update()
+        self.compute.append(c)
+        self.draw.append(d)
+        self.total.append(c + d)
+
+
+def same_network_check():
+    """The baseline trains the library's network: same final weights."""
+    mine, theirs = [], []
+    numpy_step(50, mine)
+    library_step(Analytic)(50, theirs)
+    return float(np.abs(mine[0] - theirs[0]).max())
+
+
+def run_rounds(rounds, epochs, progress):
+    items = variants(epochs) + [Explorer()]
+    for item in items:
+        item.once()
+        if isinstance(item, Variant):
+            item.times.clear()
+        else:
+            item.__init__()
+    for r in range(rounds):
+        k = r % len(items)
+        for item in items[k:] + items[:k]:
+            item.once()
+        if progress:
+            print(f"round {r + 1}/{rounds}", file=sys.stderr)
+    return {item.key: item for item in items}
+
+
+def run_course():
+    """Strict nbval over the notebooks; (seconds, exit code, summary)."""
+    nbs = ROOT / "notebooks"
+    if not any(nbs.glob("*.ipynb")):
+        return None
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+           "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
+           "notebooks/sanitize.cfg", "notebooks/"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    lines = [s for s in proc.stdout.splitlines() if s.strip()]
+    return seconds, proc.returncode, lines[-1] if lines else ""
+
+
+# The report.
+
+def _cpu():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _us(seconds):
+    return f"{seconds * 1e6:.1f}"
+
+
+def _verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def report(found, rounds, check, course, load):
+    v = found
+    ex = v["explorer"]
+    step = paired(v["analytic"], v["numpy"])
+    central = paired(v["central"], v["analytic"])
+    explorer_ms = statistics.median(ex.total) * 1e3
+    rows = [
+        ("library `Analytic()` step / hand-written numpy step",
+         f"{step:.2f}x", f"<= {TARGETS['step']}x",
+         _verdict(step <= TARGETS["step"])),
+        ("`CentralDifference()` / `Analytic()`, AND+OR",
+         f"{central:.2f}x", f"<= {TARGETS['central']}x",
+         _verdict(central <= TARGETS["central"])),
+        ("explorer update at defaults (median)",
+         f"{explorer_ms:.0f} ms", f"<= {TARGETS['explorer_ms']:.0f} ms",
+         _verdict(explorer_ms <= TARGETS["explorer_ms"])),
+    ]
+    if course is None:
+        rows.append(("whole course under strict nbval", "not measured",
+                     f"< {TARGETS['course_s']:.0f} s",
+                     f"run `{COMMAND} --course`"))
+    else:
+        seconds, code, summary = course
+        ok = seconds < TARGETS["course_s"] and code == 0
+        rows.append(("whole course under strict nbval",
+                     f"{seconds:.0f} s ({summary})",
+                     f"< {TARGETS['course_s']:.0f} s", _verdict(ok)))
+
+    out = ["# Benchmark results", "",
+           f"Written by `{COMMAND}`"
+           + (" --course" if course is not None else "")
+           + f" on {datetime.date.today().isoformat()}.", "",
+           "## Targets", "",
+           "| measure | this run | target | verdict |",
+           "| --- | --- | --- | --- |"]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+
+    out += ["", "## One SGD step, per example", "",
+            "AND+OR, `Dense(2, 2, \"erf_sigmoid\")`, squared error, "
+            "learning rate 1,",
+            "per-example SGD through `train(..., batch_size=1)`. "
+            "The \"hidden\" rows are",
+            "`Dense(2, 3, \"tanh\") -> Dense(3, 2, \"erf_sigmoid\")` "
+            "on the same data.",
+            "Times are medians over rounds; ratios are medians of "
+            "same-round ratios.", "",
+            "| variant | us per step | / numpy step | / `Analytic()` |",
+            "| --- | ---: | ---: | ---: |"]
+    for key in ("numpy", "analytic", "central", "complex", "column",
+                "question", "torch"):
+        if key not in v:
+            continue
+        a = v[key]
+        out.append(f"| {a.label} | {_us(a.median)} | "
+                   f"{paired(a, v['numpy']):.2f}x | "
+                   f"{paired(a, v['analytic']):.2f}x |")
+    for key in ("h_analytic", "h_central", "h_complex"):
+        a = v[key]
+        out.append(f"| {a.label} | {_us(a.median)} | | "
+                   f"{paired(a, v['h_analytic']):.2f}x (hidden) |")
+    if "torch" not in v:
+        out += ["", "PyTorch is not installed here, so its row is left "
+                "out (it is optional)."]
+    column = paired(v["column"], v["question"])
+    out += ["",
+            f"The library's learner's rule (`ColumnDifference()`) takes "
+            f"{column:.3f}x the time",
+            "of the learner's own code (`question`) per step: "
+            f"{_us(v['column'].median)} us against "
+            f"{_us(v['question'].median)} us.",
+            "A run of 10,000 epochs of AND+OR costs about "
+            f"{v['numpy'].median * 4e4:.1f} s by hand in numpy, "
+            f"{v['analytic'].median * 4e4:.1f} s with `Analytic()`,",
+            f"{v['central'].median * 4e4:.1f} s with "
+            f"`CentralDifference()` and "
+            f"{v['question'].median * 4e4:.1f} s with the learner's code.",
+            "",
+            "Same network, same data order: after 50 epochs the "
+            "hand-written step and",
+            f"`Analytic()` agree to {check:.1e} in every weight."]
+
+    out += ["", "## Explorer update", "",
+            "`widgets.compute(widgets.Settings())` then "
+            "`widgets.draw(result)`, medians:", "",
+            "| part | ms |", "| --- | ---: |",
+            f"| compute (train and evaluate the field) | "
+            f"{statistics.median(ex.compute) * 1e3:.1f} |",
+            f"| draw (PNG bytes) | {statistics.median(ex.draw) * 1e3:.1f} |",
+            f"| one update | {explorer_ms:.1f} |"]
+
+    out += ["", "## Machine", "",
+            f"- CPU: {_cpu()}, {os.cpu_count()} cores "
+            "(shared with other work)",
+            f"- load average before / after: {load[0]:.2f} / {load[1]:.2f}",
+            f"- Python {platform.python_version()}, numpy {np.__version__}"
+            f", scipy {scipy.__version__}, {platform.system()} "
+            f"{platform.release()}",
+            f"- {rounds} rounds, each running every variant once in "
+            "rotated order",
+            "", "## How to rerun", "",
+            "From the repository root, with the package installed "
+            "(`make bench` does both):", "",
+            "```bash",
+            f"{COMMAND}            # about a minute",
+            f"{COMMAND} --course   # also the course under strict nbval",
+            "```", "",
+            "Absolute times move with the machine and its load; the "
+            "ratios are what",
+            "the targets are about.", ""]
+    return "\n".join(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Measure the speed targets; write bench/RESULTS.md.")
+    parser.add_argument("--rounds", type=int, default=21,
+                        help="interleaved rounds (default 21)")
+    parser.add_argument("--epochs", type=int, default=400,
+                        help="AND+OR epochs per timed run (default 400)")
+    parser.add_argument("--course", action="store_true",
+                        help="also time the course under strict nbval")
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help="where to write the table")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.epochs < 20:
+        parser.error("--rounds must be >= 1 and --epochs >= 20")
+
+    load_before = os.getloadavg()[0]
+    check = same_network_check()
+    found = run_rounds(args.rounds, args.epochs, not args.quiet)
+    course = run_course() if args.course else None
+    if args.course and course is None:
+        print("no notebooks found; course time not measured",
+              file=sys.stderr)
+    text = report(found, args.rounds, check, course,
+                  (load_before, os.getloadavg()[0]))
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
