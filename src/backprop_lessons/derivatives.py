@@ -53,29 +53,40 @@ class Analytic:
 
     def vjp(self, layer, grad_out):
         """Return ``(dW, dx)`` for ``grad_out`` shaped like the output."""
-        W = layer.params["W"]
         delta = grad_out * layer.activation.derivative(layer.z)
-        if delta.ndim == 1:
-            dW = np.outer(delta, layer.x1)
-        else:
-            dW = delta.T @ layer.x1
-        dx = delta @ W[:, 1:]
-        return dW, dx
+        return _outer(delta, layer.x1), delta @ layer.params["W"][:, 1:]
+
+    def weight_grad(self, layer, grad_out):
+        """Return ``dW`` alone, for a layer whose dL/dx nobody reads."""
+        delta = grad_out * layer.activation.derivative(layer.z)
+        return _outer(delta, layer.x1)
 
     def __repr__(self):
         return "Analytic()"
+
+
+def _outer(delta, x1):
+    # dW: delta (K,) by x1 (D+1,), or summed over a batch (N, K), (N, D+1).
+    # The same products as np.outer, without its argument handling.
+    if delta.ndim == 1:
+        return delta[:, None] * x1
+    return delta.T @ x1
 
 
 class _EntryWise:
     """Shared machinery of strategies that perturb one entry at a time.
 
     All perturbations of ``W`` are stacked into one array and evaluated
-    in a single call of ``layer.pure``; likewise the input entries.
+    in a single call of ``layer.pure``; likewise the input entries. The
+    stacks of moves are made once per shape, and the perturbed copies
+    are written into buffers kept per shape, so a training step
+    allocates no stack of its own.
     """
 
     def __init__(self, step):
         self.step = _check_step(step, type(self).__name__)
         self._bases = {}
+        self._buffers = {}
 
     def _basis(self, shape):
         # One perturbation per entry, scaled by the step: (P, *shape).
@@ -86,21 +97,61 @@ class _EntryWise:
             self._bases[shape] = basis
         return basis
 
-    def _slopes(self, fn, at, basis):
+    def _moves(self, basis):
+        """The stack added to the point, made from ``basis`` (P, ...)."""
         raise NotImplementedError
+
+    def _finish(self, out, P):
+        """Slopes (P, ...) from ``pure`` evaluated on the moved stack."""
+        raise NotImplementedError
+
+    def _weight_moves(self, shape):
+        key = ("W", shape)
+        moves = self._bases.get(key)
+        if moves is None:
+            moves = self._moves(self._basis(shape))
+            self._bases[key] = moves
+        return moves
+
+    def _input_moves(self, x1):
+        # The bias entry x1[0] is a constant one, not an input. A batch
+        # moves input j of every example at once: each example only
+        # moves its own outputs.
+        key = ("x", x1.ndim, x1.shape[-1])
+        moves = self._bases.get(key)
+        if moves is None:
+            basis = self._basis((x1.shape[-1],))[1:]
+            if x1.ndim == 2:
+                basis = basis[:, None, :]
+            moves = self._moves(basis)
+            self._bases[key] = moves
+        return moves
+
+    def _moved(self, at, moves):
+        # at + moves, broadcast, written into a buffer kept per shape.
+        key = (at.shape, at.dtype, moves.shape)
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            shape = np.broadcast_shapes(at.shape, moves.shape)
+            buffer = np.empty(shape, np.result_type(at, moves))
+            self._buffers[key] = buffer
+        return np.add(at, moves, out=buffer)
+
+    def weight_grad(self, layer, grad_out):
+        """Return ``dW`` alone, for a layer whose dL/dx nobody reads."""
+        W = layer.params["W"]
+        moves = self._weight_moves(W.shape)
+        out = layer.pure(self._moved(W, moves), layer.x1)
+        slopes = self._finish(out, W.size)
+        return (slopes.reshape(W.size, -1) @ grad_out.ravel()).reshape(
+            W.shape)
 
     def vjp(self, layer, grad_out):
         """Return ``(dW, dx)`` for ``grad_out`` shaped like the output."""
         W, x1 = layer.params["W"], layer.x1
-        E = self._basis(W.shape)
-        dW = self._slopes(lambda Ws: layer.pure(Ws, x1), W, E)
-        dW = (dW.reshape(len(E), -1) @ grad_out.ravel()).reshape(W.shape)
-
-        # The bias entry x1[0] is a constant one, not an input.
-        Ex = self._basis((x1.shape[-1],))[1:]
-        if x1.ndim == 2:
-            Ex = Ex[:, None, :]
-        dx = self._slopes(lambda xs: layer.pure(W, xs), x1, Ex)
+        dW = self.weight_grad(layer, grad_out)
+        out = layer.pure(W, self._moved(x1, self._input_moves(x1)))
+        dx = self._finish(out, x1.shape[-1] - 1)
         return dW, _contract_input(dx, grad_out)
 
 
@@ -114,9 +165,11 @@ class CentralDifference(_EntryWise):
     def __init__(self, step=1e-6):
         super().__init__(step)
 
-    def _slopes(self, fn, at, basis):
-        P = len(basis)
-        out = fn(np.concatenate((at + basis, at - basis)))
+    def _moves(self, basis):
+        # Every step up, then every step down: (2P, ...).
+        return np.concatenate((basis, -basis))
+
+    def _finish(self, out, P):
         return (out[:P] - out[P:]) / (2 * self.step)
 
     def __repr__(self):
@@ -134,8 +187,11 @@ class ComplexStep(_EntryWise):
     def __init__(self, step=1e-20):
         super().__init__(step)
 
-    def _slopes(self, fn, at, basis):
-        return fn(at + 1j * basis).imag / self.step
+    def _moves(self, basis):
+        return 1j * basis
+
+    def _finish(self, out, P):
+        return out.imag / self.step
 
     def __repr__(self):
         return f"ComplexStep(step={self.step:g})"
@@ -157,22 +213,30 @@ class ColumnDifference:
         self.step = _check_step(step, "ColumnDifference")
         self._central = CentralDifference(step)
 
-    def vjp(self, layer, grad_out):
-        """Return ``(dW, dx)``; ``dW`` has shape ``(D+1,)``."""
+    def weight_grad(self, layer, grad_out):
+        """Return ``dW`` alone (shape ``(D+1,)``), skipping dL/dx."""
         W, x1, h = layer.params["W"], layer.x1, self.step
-        cols = h * np.eye(W.shape[1])[:, None, :]
-        out = layer.pure(np.concatenate((W + cols, W - cols)), x1)
-        n = len(cols)
+        central = self._central
+        key = ("columns", W.shape[1])
+        cols = central._bases.get(key)
+        if cols is None:
+            # Column j of the identity, broadcast onto every row.
+            cols = central._moves(h * np.eye(W.shape[1])[:, None, :])
+            central._bases[key] = cols
+        out = layer.pure(central._moved(W, cols), x1)
+        n = W.shape[1]
         slopes = (out[:n] - out[n:]) / (2 * h)
         if slopes.ndim == 2:
-            dW = grad_out @ slopes.T
-        else:
-            dW = np.einsum("jnk,nk->j", slopes, grad_out)
+            return grad_out @ slopes.T
+        return np.einsum("jnk,nk->j", slopes, grad_out)
 
-        Ex = self._central._basis((x1.shape[-1],))[1:]
-        if x1.ndim == 2:
-            Ex = Ex[:, None, :]
-        dx = self._central._slopes(lambda xs: layer.pure(W, xs), x1, Ex)
+    def vjp(self, layer, grad_out):
+        """Return ``(dW, dx)``; ``dW`` has shape ``(D+1,)``."""
+        W, x1 = layer.params["W"], layer.x1
+        central = self._central
+        dW = self.weight_grad(layer, grad_out)
+        out = layer.pure(W, central._moved(x1, central._input_moves(x1)))
+        dx = central._finish(out, x1.shape[-1] - 1)
         return dW, _contract_input(dx, grad_out)
 
     def __repr__(self):

@@ -35,6 +35,20 @@ def _check_protocol(i, layer):
             f"missing {', '.join(missing)}")
 
 
+def _fast(layer, public, fast):
+    # The layer's unchecked twin of a public method, if it has one,
+    # unless a subclass (a user's, or a planted bug) overrides the
+    # public method after the twin was written: that is never bypassed.
+    if public in getattr(layer, "__dict__", ()):
+        return getattr(layer, public)
+    for klass in type(layer).__mro__:
+        if fast in vars(klass):
+            return getattr(layer, fast)
+        if public in vars(klass):
+            break
+    return getattr(layer, public)
+
+
 class Network:
     """Layers applied in order, trained against one loss.
 
@@ -66,8 +80,14 @@ class Network:
                     f"but layer {i + 1} expects {inp} inputs")
         self.loss = get_loss(loss)
         self.strict = bool(strict)
-        self._forwards = [getattr(la, "_forward", la.forward)
+        self._forwards = [_fast(la, "forward", "_forward")
                           for la in self.layers]
+        # Backward in reverse order; the first layer's dL/dX is never
+        # read in training, so it may skip computing it.
+        self._backwards = [_fast(la, "backward", "_backward")
+                           for la in reversed(self.layers[1:])]
+        self._backwards.append(
+            _fast(self.layers[0], "backward", "_backward_weights"))
         self.y = None
 
     def __repr__(self):
@@ -152,10 +172,11 @@ class Network:
         return g
 
     def _backward(self, Y):
-        # Unchecked backward for the training loop.
+        # Unchecked backward for the training loop. Returns dL/dX, or
+        # None if the first layer skipped it.
         g = self.loss.grad(self.y, Y)
-        for layer in reversed(self.layers):
-            g = layer.backward(g)
+        for backward in self._backwards:
+            g = backward(g)
         return g
 
     def step(self, lr):
