@@ -369,6 +369,6 @@ def check_fix(layer_cls, *, activation=None, seed=0,
                            f"{first}", findings, reports)
     worst = max(r.max_rel_error for _, rep in reports for r in rep.rows)
     return Verdict(True, (
-        f"\N{CHECK MARK} {name}: all {len(reports)} checks pass, max rel "
-        f"error {worst:.2e} <= tolerance {tolerance:.1e}"),
+        f"\N{CHECK MARK} {name} passes all {len(reports)} checks (max rel "
+        f"error {worst:.1e} < {tolerance:.0e})"),
         diagnose(reports[0][1]), reports)
