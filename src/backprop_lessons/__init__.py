@@ -3,12 +3,17 @@
 The package behind the course. It holds a small network whose layers
 take their derivatives from interchangeable strategies, the learner's
 original network with its defects kept (:mod:`backprop_lessons.question`),
-and checks that say where a gradient goes wrong.
+and checks that say where a gradient goes wrong
+(:mod:`backprop_lessons.checks`). Figures are in
+:mod:`backprop_lessons.plots` and the slider explorer in
+:mod:`backprop_lessons.widgets`; both are imported on demand.
 """
 
-from . import activations, data, derivatives, losses, question
+from . import activations, checks, data, derivatives, losses, question, zoo
 from .activations import (erf_sigmoid, get_activation, identity, relu,
                           sigmoid, tanh)
+from .checks import (check_layer, check_shapes, diagnose, gradcheck,
+                     step_size_sweep)
 from .derivatives import (Analytic, CentralDifference, ColumnDifference,
                           ComplexStep)
 from .errors import InputError, ShapeError
@@ -23,8 +28,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Analytic", "CentralDifference", "ColumnDifference", "ComplexStep",
     "Dense", "History", "InputError", "Network", "ShapeError",
-    "activations", "binary_cross_entropy", "data", "derivatives",
-    "erf_sigmoid", "get_activation", "identity", "losses",
+    "activations", "binary_cross_entropy", "check_layer", "check_shapes",
+    "checks", "data", "derivatives", "diagnose", "erf_sigmoid",
+    "get_activation", "gradcheck", "identity", "losses",
     "mean_squared_error", "question", "relu", "sigmoid", "squared_error",
-    "tanh", "train",
+    "step_size_sweep", "tanh", "train", "zoo",
 ]
