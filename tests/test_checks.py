@@ -575,3 +575,32 @@ def test_step_size_sweep_without_complex_step():
 def test_step_size_sweep_refuses_a_wrong_reference():
     with pytest.raises(ShapeError, match="gradcheck"):
         step_size_sweep(learner_network(), GATES_X, AND_OR)
+
+
+def test_large_batch_samples_the_received_gradient():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((150, 2)), rng.random((150, 2))
+    net = Network([Dense(2, 4, "tanh", rng=0),
+                   zoo.WrongInputGradient(4, 2, rng=1)])
+    report = gradcheck(net, X, Y)
+    received = report.received[0]
+    assert received.checked == 200 and not received.ok
+    (finding,) = diagnose(report)
+    assert finding.kind == "upstream" and finding.suspect == 1
+    assert "200 of its 600 entries" in finding.message
+
+
+def test_a_missing_gradient_is_reported():
+    class Forgetful(Dense):
+        def backward(self, grad_out):
+            dx = super().backward(grad_out)
+            del self.grads["W"]
+            return dx
+
+    net = Network([Forgetful(2, 2, rng=0)])
+    report = gradcheck(net, GATES_X, AND_OR)
+    (row,) = report.rows
+    assert row.status == "missing" and row.verdict == "NO GRADIENT"
+    assert row.backprop is None and row.numeric.shape == (2, 3)
+    assert diagnose(report).kinds() == {"unknown"}
+    assert "no gradient" in str(diagnose(report))
