@@ -393,3 +393,19 @@ def test_training_never_bypasses_an_overridden_backward(where):
                           0.5, 3, 1)
     np.testing.assert_allclose(layer.params["W"], ref_Ws[0], rtol=0,
                                atol=TOL)
+
+
+@pytest.mark.parametrize("strategy", ["central", "complex", "column"])
+def test_changing_the_step_drops_the_old_stacks(strategy):
+    rng = np.random.default_rng(8)
+    x, g = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
+    used = STRATEGIES[strategy](step=1e-3)
+    layer = Dense(2, 2, "tanh", derivative=used, rng=0)
+    layer.forward(x)
+    layer.backward(g)
+    used.step = 1e-5
+    dx = layer.backward(g)
+    ref_dW, ref_dx = ref_vjp(layer.params["W"], "tanh", layer.x1, g,
+                             STRATEGIES[strategy](step=1e-5))
+    np.testing.assert_allclose(layer.grads["W"], ref_dW, rtol=0, atol=TOL)
+    np.testing.assert_allclose(dx, ref_dx, rtol=0, atol=TOL)

@@ -83,8 +83,24 @@ class _EntryWise:
     allocates no stack of its own.
     """
 
+    # The slope divides by this many steps (2 for centred differences).
+    _span = 1
+
     def __init__(self, step):
-        self.step = _check_step(step, type(self).__name__)
+        self.step = step
+
+    @property
+    def step(self):
+        """The step h; setting it drops the stacks made with the old one.
+        """
+        return self._h
+
+    @step.setter
+    def step(self, value):
+        self._h = _check_step(value, type(self).__name__)
+        # A numpy scalar divides an array with less overhead than a
+        # Python float, and to the same result.
+        self._divisor = np.float64(self._span * self._h)
         self._bases = {}
         self._buffers = {}
 
@@ -93,7 +109,7 @@ class _EntryWise:
         basis = self._bases.get(shape)
         if basis is None:
             size = int(np.prod(shape))
-            basis = self.step * np.eye(size).reshape((size,) + shape)
+            basis = self._h * np.eye(size).reshape((size,) + shape)
             self._bases[shape] = basis
         return basis
 
@@ -143,8 +159,11 @@ class _EntryWise:
         moves = self._weight_moves(W.shape)
         out = layer.pure(self._moved(W, moves), layer.x1)
         slopes = self._finish(out, W.size)
-        return (slopes.reshape(W.size, -1) @ grad_out.ravel()).reshape(
-            W.shape)
+        if slopes.ndim == 2:
+            dW = slopes @ grad_out
+        else:
+            dW = slopes.reshape(W.size, -1) @ grad_out.ravel()
+        return dW.reshape(W.shape)
 
     def vjp(self, layer, grad_out):
         """Return ``(dW, dx)`` for ``grad_out`` shaped like the output."""
@@ -162,6 +181,8 @@ class CentralDifference(_EntryWise):
     rounding; the default ``h = 1e-6`` balances them in float64.
     """
 
+    _span = 2
+
     def __init__(self, step=1e-6):
         super().__init__(step)
 
@@ -170,7 +191,7 @@ class CentralDifference(_EntryWise):
         return np.concatenate((basis, -basis))
 
     def _finish(self, out, P):
-        return (out[:P] - out[P:]) / (2 * self.step)
+        return (out[:P] - out[P:]) / self._divisor
 
     def __repr__(self):
         return f"CentralDifference(step={self.step:g})"
@@ -191,7 +212,7 @@ class ComplexStep(_EntryWise):
         return 1j * basis
 
     def _finish(self, out, P):
-        return out.imag / self.step
+        return out.imag / self._divisor
 
     def __repr__(self):
         return f"ComplexStep(step={self.step:g})"
@@ -210,22 +231,31 @@ class ColumnDifference:
     """
 
     def __init__(self, step=1e-4):
-        self.step = _check_step(step, "ColumnDifference")
-        self._central = CentralDifference(step)
+        self.step = step
+
+    @property
+    def step(self):
+        """The step h of the centred differences."""
+        return self._central.step
+
+    @step.setter
+    def step(self, value):
+        _check_step(value, "ColumnDifference")
+        self._central = CentralDifference(value)
 
     def weight_grad(self, layer, grad_out):
         """Return ``dW`` alone (shape ``(D+1,)``), skipping dL/dx."""
-        W, x1, h = layer.params["W"], layer.x1, self.step
+        W, x1 = layer.params["W"], layer.x1
         central = self._central
         key = ("columns", W.shape[1])
         cols = central._bases.get(key)
         if cols is None:
             # Column j of the identity, broadcast onto every row.
-            cols = central._moves(h * np.eye(W.shape[1])[:, None, :])
+            cols = central._moves(
+                central.step * np.eye(W.shape[1])[:, None, :])
             central._bases[key] = cols
         out = layer.pure(central._moved(W, cols), x1)
-        n = W.shape[1]
-        slopes = (out[:n] - out[n:]) / (2 * h)
+        slopes = central._finish(out, W.shape[1])
         if slopes.ndim == 2:
             return grad_out @ slopes.T
         return np.einsum("jnk,nk->j", slopes, grad_out)
