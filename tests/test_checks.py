@@ -572,6 +572,17 @@ def test_step_size_sweep_without_complex_step():
     assert "n/a" in str(sweep)
 
 
+def test_step_size_sweep_draws():
+    from backprop_lessons import plots
+    net = Network([Dense(2, 3, "erf_sigmoid", rng=0), Dense(3, 2, rng=1)])
+    sweep = step_size_sweep(net, GATES_X, AND_OR, steps=[1e-2, 1e-5, 1e-9])
+    assert list(sweep.errors) == list(sweep.methods)
+    np.testing.assert_array_equal(sweep.errors["complex step"],
+                                  sweep.complex)
+    fig = plots.step_size_curve(sweep)
+    assert len(fig.axes[0].lines) >= 2
+
+
 def test_step_size_sweep_refuses_a_wrong_reference():
     with pytest.raises(ShapeError, match="gradcheck"):
         step_size_sweep(learner_network(), GATES_X, AND_OR)
@@ -604,3 +615,11 @@ def test_a_missing_gradient_is_reported():
     assert row.backprop is None and row.numeric.shape == (2, 3)
     assert diagnose(report).kinds() == {"unknown"}
     assert "no gradient" in str(diagnose(report))
+
+
+def test_failing_reports_draw():
+    from backprop_lessons import plots
+    for name in ("LocalJacobianReturned", "SummedOverOutputs"):
+        net, X, Y = zoo.planted_network(name, depth=3, position=2)
+        fig = plots.gradient_comparison(gradcheck(net, X, Y))
+        assert len(fig.axes) >= 9

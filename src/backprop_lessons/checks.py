@@ -846,9 +846,9 @@ class GradReport:
         n = len(self.rows)
         if self.ok:
             worst = max((r.max_rel_error for r in self.rows), default=0.0)
-            return (f"{what} ok: {n} gradient{'s' if n != 1 else ''} "
-                    f"match, max rel error {_fmt_err(worst)} <= "
-                    f"tolerance {self.tolerance:.1e}")
+            verb = "gradients match" if n != 1 else "gradient matches"
+            return (f"{what} ok: {n} {verb}, max rel error "
+                    f"{_fmt_err(worst)} <= tolerance {self.tolerance:.1e}")
         bad = [r for r in self.rows if not r.ok]
         names = ", ".join(self._where(r) for r in bad[:3])
         more = ", ..." if len(bad) > 3 else ""
@@ -1656,6 +1656,8 @@ class StepSweep:
         The precision the differences were taken in.
     complex_note : str or None
         Why the complex step could not run, if it could not.
+    errors : dict of str -> ndarray (S,)
+        Both curves by method name (``methods``), as the plots take them.
     best_step : float
         The step with the smallest central-difference error.
     """
@@ -1666,6 +1668,16 @@ class StepSweep:
         self.complex = complex_
         self.dtype = dtype
         self.complex_note = complex_note
+
+    @property
+    def methods(self):
+        """Names of the two methods, in the order of :attr:`errors`."""
+        return ("central differences", "complex step")
+
+    @property
+    def errors(self):
+        """dict of method name -> errors (S,), for plotting."""
+        return dict(zip(self.methods, (self.central, self.complex)))
 
     @property
     def best_step(self):
