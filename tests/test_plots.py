@@ -17,7 +17,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from backprop_lessons import (Analytic, CentralDifference, ColumnDifference,
-                              Dense, InputError, Network, data, plots, train)
+                              Dense, InputError, Network, checks, data, plots,
+                              train)
 
 
 def _xor_net(seed=0, derivative=None, strict=True):
@@ -166,37 +167,20 @@ def test_decision_boundary_names_wrong_shapes():
         plots.decision_boundary(net, dataset.X, np.ones((4, 2)))
 
 
-def _gradients(derivative, strict=True):
-    """A report-like object: backprop from ``derivative`` against a
-    centred difference of the loss, entry by entry."""
+def _report(derivative, strict=True):
+    """gradcheck of one and+or layer whose derivatives come from
+    ``derivative``."""
     X, Y = data.gate("and+or")
     rng = np.random.default_rng(3)
     net = Network([Dense(2, 2, "sigmoid", derivative=derivative,
                          rng=rng)], strict=strict)
-    net.forward(X)
-    net.backward(Y)
-    W = net.layers[0].params["W"]
-    backprop = np.array(net.layers[0].grads["W"])
-    numeric = np.zeros_like(W)
-    for idx in np.ndindex(W.shape):
-        old = W[idx]
-        W[idx] = old + 1e-6
-        up = net.loss_value(X, Y)
-        W[idx] = old - 1e-6
-        down = net.loss_value(X, Y)
-        W[idx] = old
-        numeric[idx] = (up - down) / 2e-6
-    err = (np.abs(backprop - numeric).max() if backprop.shape ==
-           numeric.shape else np.inf)
-    row = SimpleNamespace(layer=0, param="W", shape=W.shape,
-                          backprop=backprop, numeric=numeric,
-                          max_rel_error=err, ok=err < 1e-6)
-    return SimpleNamespace(rows=[row])
+    return checks.gradcheck(net, X, Y)
 
 
 def test_gradient_comparison_shows_both_gradients_and_their_difference():
-    report = _gradients(Analytic())
+    report = _report(Analytic())
     row = report.rows[0]
+    assert row.ok
     fig = plots.gradient_comparison(report)
     _check_common(fig, (10.0, 2.4 + 0.5))
     panels = [ax for ax in fig.axes if ax.images]
@@ -205,19 +189,37 @@ def test_gradient_comparison_shows_both_gradients_and_their_difference():
     np.testing.assert_array_equal(backprop, row.backprop)
     np.testing.assert_array_equal(numeric, row.numeric)
     np.testing.assert_allclose(diff, row.backprop - row.numeric)
-    assert "(ok)" in panels[2].get_title()
+    assert panels[2].get_title().endswith("(ok)")
     # One colour scale for backprop and numeric, so equal looks equal.
     assert panels[0].images[0].get_clim() == panels[1].images[0].get_clim()
 
 
+def test_gradient_comparison_has_one_row_per_parameter():
+    X, Y = data.gate("xor")
+    report = checks.gradcheck(_xor_net(), X, Y)
+    fig = plots.gradient_comparison(report)
+    assert tuple(fig.get_size_inches()) == pytest.approx((10.0, 5.3))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles[0] == "layer 0, W (4, 3): backprop"
+    assert "layer 1, W (1, 5): backprop" in titles
+
+
 def test_gradient_comparison_says_when_shapes_differ():
-    report = _gradients(ColumnDifference(), strict=False)
+    report = _report(ColumnDifference(), strict=False)
     assert report.rows[0].backprop.shape == (3,)
     fig = plots.gradient_comparison(report)
     texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
     assert "shapes differ" in texts
     assert "backprop (3,)" in texts and "numeric (2, 3)" in texts
-    assert any("MISMATCH" in ax.get_title() for ax in fig.axes)
+    assert any("(WRONG SHAPE)" in ax.get_title() for ax in fig.axes)
+
+
+def test_gradient_comparison_without_a_backprop_gradient():
+    report = _report(Analytic())
+    report.rows[0].backprop = None
+    fig = plots.gradient_comparison(report)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "no backprop gradient" in texts
 
 
 def test_gradient_comparison_refuses_an_empty_report():
@@ -272,21 +274,22 @@ def test_row_drift_names_a_bad_shape():
 
 
 def test_step_size_curve_is_log_log_and_marks_the_best_step():
-    steps = np.logspace(-12, -1, 12)
-    truth = np.cos(1.0)
-    central = np.abs((np.sin(1 + steps) - np.sin(1 - steps)) / (2 * steps)
-                     - truth) / abs(truth)
-    sweep = SimpleNamespace(steps=steps, errors={"central": central})
+    X, Y = data.gate("and+or")
+    net = Network([Dense(2, 2, "sigmoid", rng=np.random.default_rng(0))])
+    sweep = checks.step_size_sweep(net, X, Y)
     fig = plots.step_size_curve(sweep)
     _check_common(fig, (6.4, 4.0))
     ax = fig.axes[0]
     assert ax.get_xscale() == ax.get_yscale() == "log"
-    line = ax.get_lines()[0]
-    shown = central > 0
-    np.testing.assert_array_equal(line.get_ydata(), central[shown])
-    best = steps[shown][np.argmin(central[shown])]
-    assert 1e-7 < best < 1e-3
-    assert [t.get_text() for t in ax.texts] == [f"h = {best:.0e}"]
+    central = ax.get_lines()[0]
+    assert central.get_label() == "central differences"
+    np.testing.assert_array_equal(central.get_ydata(), sweep.central)
+    np.testing.assert_array_equal(central.get_xdata(), sweep.steps)
+    notes = [t.get_text() for t in ax.texts]
+    assert notes[0] == f"h = {sweep.best_step:.0e}"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == "central differences"
+    assert labels[1].startswith("complex step")
 
 
 def test_step_size_curve_counts_exact_zeros():

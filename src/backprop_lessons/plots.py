@@ -406,8 +406,10 @@ def _heatmap(ax, m, limit, cmap):
                       aspect="auto", interpolation="nearest")
     if m.size <= 40:
         for (i, j), value in np.ndenumerate(m):
+            # White on the dark ends of the colour map, black elsewhere.
+            dark = abs(value) > 0.6 * limit
             ax.text(j, i, f"{value:.2g}", ha="center", va="center",
-                    fontsize=7, color="black")
+                    fontsize=7, color="white" if dark else "black")
     ax.set_xticks(range(m.shape[1]))
     ax.set_yticks(range(m.shape[0]))
     ax.set_xlabel("column")
@@ -428,17 +430,19 @@ def gradient_comparison(report, *, title="Backprop against numeric"):
 
     Parameters
     ----------
-    report : gradcheck report
-        Its ``.rows`` each have ``.layer``, ``.param``, ``.shape``,
-        ``.backprop`` and ``.numeric`` arrays, ``.max_rel_error`` and
-        ``.ok``. A parameter of shape (R, C) is drawn as an R x C
-        heatmap; a vector as one row.
+    report : checks.GradReport
+        From ``checks.gradcheck`` or ``checks.check_layer``: its
+        ``.rows`` each have ``.layer``, ``.param``, ``.shape``,
+        ``.backprop`` (None if there is none) and ``.numeric`` arrays,
+        ``.max_rel_error``, ``.ok`` and ``.verdict``. A parameter of
+        shape (R, C) is drawn as an R x C heatmap; a vector as one row.
     title : str
 
     Backprop and numeric panels share one colour scale so equal numbers
     look equal; the difference panel has its own, so small disagreements
     still show. When the two gradients differ in shape (the learner's
-    rule gives (C,) for an (R, C) matrix), the difference panel says so.
+    rule gives (C,) for an (R, C) matrix), or backprop gave none, the
+    difference panel says so.
 
     Returns
     -------
@@ -451,30 +455,37 @@ def gradient_comparison(report, *, title="Backprop against numeric"):
     fig = _figure(10.0, 2.4 * len(rows) + 0.5)
     grid = fig.subplots(len(rows), 3, squeeze=False)
     for row, axes in zip(rows, grid):
-        backprop = _as_matrix(row.backprop)
         numeric = _as_matrix(row.numeric)
-        verdict = "ok" if row.ok else "MISMATCH"
-        name = f"layer {row.layer}, {row.param} {tuple(row.shape)}"
-        limit = _limit(backprop, numeric)
-        image = _heatmap(axes[0], backprop, limit, _GRAD_CMAP)
+        where = "-" if row.layer is None else row.layer
+        name = f"layer {where}, {row.param} {tuple(row.shape)}"
+        verdict = getattr(row, "verdict", "ok" if row.ok else "WRONG")
+        err = f"max rel. error {row.max_rel_error:.1e} ({verdict})"
+        if row.backprop is None:
+            backprop, note = None, "no backprop gradient"
+        else:
+            backprop = _as_matrix(row.backprop)
+            note = None if backprop.shape == numeric.shape else (
+                f"shapes differ:\nbackprop {np.shape(row.backprop)}\n"
+                f"numeric {np.shape(row.numeric)}")
+        shown = [numeric] if backprop is None else [backprop, numeric]
+        limit = _limit(*shown)
+        if backprop is None:
+            axes[0].set_axis_off()
+        else:
+            _heatmap(axes[0], backprop, limit, _GRAD_CMAP)
         axes[0].set_title(f"{name}: backprop")
-        _heatmap(axes[1], numeric, limit, _GRAD_CMAP)
+        image = _heatmap(axes[1], numeric, limit, _GRAD_CMAP)
         axes[1].set_title("numeric")
         fig.colorbar(image, ax=list(axes[:2]), shrink=0.9)
-        err = f"max rel. error {row.max_rel_error:.1e} ({verdict})"
-        if backprop.shape == numeric.shape:
+        if note is None:
             diff = backprop - numeric
             diff_image = _heatmap(axes[2], diff, _limit(diff), _DIFF_CMAP)
             fig.colorbar(diff_image, ax=axes[2], shrink=0.9)
-            axes[2].set_title(f"difference: {err}")
         else:
-            axes[2].text(
-                0.5, 0.5,
-                f"shapes differ:\nbackprop {np.shape(row.backprop)}\n"
-                f"numeric {np.shape(row.numeric)}",
-                ha="center", va="center", transform=axes[2].transAxes)
+            axes[2].text(0.5, 0.5, note, ha="center", va="center",
+                         transform=axes[2].transAxes)
             axes[2].set_axis_off()
-            axes[2].set_title(err)
+        axes[2].set_title(f"difference\n{err}")
     fig.suptitle(title)
     return fig
 
