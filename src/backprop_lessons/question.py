@@ -77,6 +77,12 @@ class Layer:
 
     def forward(self, inputs):
         """Output for one example ``inputs`` of shape ``(input_size,)``."""
+        n_in = self.weights.shape[1] - 1
+        if np.shape(inputs) != (n_in,):
+            raise ShapeError(
+                f"question.Layer({n_in} -> {self.weights.shape[0]}): "
+                f"expected input of shape ({n_in},), got "
+                f"{shape_str(np.shape(inputs))}")
         self.inputs = np.array([1, *inputs])
         self.outputs = forward_pure(self.weights, self.inputs)
         return self.outputs
