@@ -222,7 +222,6 @@ class _Picture:
         self.loss = plots.LossPanel(ax)
         # Few ticks: every label is text to lay out and render.
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-        ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5), numticks=6))
         ax.yaxis.set_minor_locator(NullLocator())
         self.fields = []
         for k, rect in enumerate(_field_rects(n_out)):
@@ -241,8 +240,13 @@ class _Picture:
     def png(self, result):
         """PNG bytes for ``result``, which has K outputs."""
         dataset = result.dataset
-        self.loss.show(result.history, labels=["training loss"])
-        self.loss.ax.set_title(_title(result.settings))
+        ax = self.loss.show(result.history, labels=["training loss"]).ax
+        ax.set_title(_title(result.settings))
+        # Within about a decade label 1-2-5 steps, wider only decades:
+        # without minor ticks a narrow range would show one label or none.
+        low, high = ax.get_ylim()
+        subs = (1, 2, 5) if high < 30 * low else (1,)
+        ax.yaxis.set_major_locator(LogLocator(subs=subs, numticks=6))
         for k, panel in enumerate(self.fields):
             panel.show(result.extent, result.field[:, :, k], dataset.X,
                        dataset.Y[:, k], title=f"output {dataset.outputs[k]}")
