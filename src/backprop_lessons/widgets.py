@@ -28,6 +28,7 @@ import dataclasses
 import textwrap
 
 import ipywidgets as widgets
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -215,6 +216,12 @@ class _Picture:
 
     @plots._styled
     def __init__(self, n_out):
+        # Titles and axis labels at fixed places: placing them by the
+        # tick labels' extents would measure every label on each draw.
+        with mpl.rc_context({"axes.titley": 1.0}):
+            self._build(n_out)
+
+    def _build(self, n_out):
         width, height = IMAGE_SIZE
         self.figure = Figure(figsize=(width / 100, height / 100), dpi=100)
         FigureCanvasAgg(self.figure)
@@ -223,11 +230,15 @@ class _Picture:
         # Few ticks: every label is text to lay out and render.
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         ax.yaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_label_coords(0.5, -0.13)
+        ax.yaxis.set_label_coords(-0.25, 0.5)
         self.fields = []
         for k, rect in enumerate(_field_rects(n_out)):
             panel = plots.FieldPanel(self.figure.add_axes(rect))
             panel.ax.xaxis.set_major_locator(MaxNLocator(3, steps=_STEPS))
             panel.ax.yaxis.set_major_locator(MaxNLocator(3, steps=_STEPS))
+            panel.ax.xaxis.set_label_coords(0.5, -0.13)
+            panel.ax.yaxis.set_label_coords(-30 / (rect[2] * width), 0.5)
             if k:
                 panel.ax.set_ylabel("")
                 panel.ax.tick_params(labelleft=False)
