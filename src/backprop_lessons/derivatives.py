@@ -59,7 +59,9 @@ class Analytic:
     def weight_grad(self, layer, grad_out):
         """Return ``dW`` alone, for a layer whose dL/dx nobody reads."""
         delta = grad_out * layer.activation.derivative(layer.z)
-        return _outer(delta, layer.x1)
+        if delta.ndim == 1:
+            return delta[:, None] * layer.x1
+        return delta.T @ layer.x1
 
     def __repr__(self):
         return "Analytic()"
@@ -71,6 +73,9 @@ def _outer(delta, x1):
     if delta.ndim == 1:
         return delta[:, None] * x1
     return delta.T @ x1
+
+
+_MAX_BUFFERS = 64
 
 
 class _EntryWise:
@@ -91,8 +96,7 @@ class _EntryWise:
 
     @property
     def step(self):
-        """The step h; setting it drops the stacks made with the old one.
-        """
+        """The step h; setting it drops stacks made with the old one."""
         return self._h
 
     @step.setter
@@ -121,55 +125,55 @@ class _EntryWise:
         """Slopes (P, ...) from ``pure`` evaluated on the moved stack."""
         raise NotImplementedError
 
-    def _weight_moves(self, shape):
-        key = ("W", shape)
-        moves = self._bases.get(key)
-        if moves is None:
-            moves = self._moves(self._basis(shape))
-            self._bases[key] = moves
-        return moves
-
-    def _input_moves(self, x1):
+    def _make_moves(self, kind, at):
+        if kind == "W":
+            return self._moves(self._basis(at.shape))
+        if kind == "columns":
+            # Column j of the identity, broadcast onto every row.
+            return self._moves(
+                self._h * np.eye(at.shape[-1])[:, None, :])
         # The bias entry x1[0] is a constant one, not an input. A batch
         # moves input j of every example at once: each example only
         # moves its own outputs.
-        key = ("x", x1.ndim, x1.shape[-1])
-        moves = self._bases.get(key)
-        if moves is None:
-            basis = self._basis((x1.shape[-1],))[1:]
-            if x1.ndim == 2:
-                basis = basis[:, None, :]
-            moves = self._moves(basis)
-            self._bases[key] = moves
-        return moves
+        basis = self._basis((at.shape[-1],))[1:]
+        if at.ndim == 2:
+            basis = basis[:, None, :]
+        return self._moves(basis)
 
-    def _moved(self, at, moves):
-        # at + moves, broadcast, written into a buffer kept per shape.
-        key = (at.shape, at.dtype, moves.shape)
-        buffer = self._buffers.get(key)
-        if buffer is None:
+    def _stack(self, kind, at):
+        # at + every move ("W", "columns" or "x" entries), written into
+        # a buffer kept per shape; the moves are made once per shape.
+        key = (kind, at.shape, at.dtype)
+        found = self._buffers.get(key)
+        if found is None:
+            if len(self._buffers) >= _MAX_BUFFERS:
+                # Many batch sizes seen: start over rather than grow.
+                self._buffers.clear()
+            moves = self._make_moves(kind, at)
             shape = np.broadcast_shapes(at.shape, moves.shape)
             buffer = np.empty(shape, np.result_type(at, moves))
-            self._buffers[key] = buffer
+            found = self._buffers[key] = (moves, buffer)
+        moves, buffer = found
         return np.add(at, moves, out=buffer)
 
     def weight_grad(self, layer, grad_out):
         """Return ``dW`` alone, for a layer whose dL/dx nobody reads."""
         W = layer.params["W"]
-        moves = self._weight_moves(W.shape)
-        out = layer.pure(self._moved(W, moves), layer.x1)
+        out = layer.pure(self._stack("W", W), layer.x1)
         slopes = self._finish(out, W.size)
+        # Each slope has the output's shape; contract it with grad_out.
+        # np.dot gives the numbers of @ with less overhead per call.
         if slopes.ndim == 2:
-            dW = slopes @ grad_out
+            dW = np.dot(slopes, grad_out)
         else:
-            dW = slopes.reshape(W.size, -1) @ grad_out.ravel()
+            dW = np.dot(slopes.reshape(W.size, -1), grad_out.ravel())
         return dW.reshape(W.shape)
 
     def vjp(self, layer, grad_out):
         """Return ``(dW, dx)`` for ``grad_out`` shaped like the output."""
-        W, x1 = layer.params["W"], layer.x1
+        x1 = layer.x1
         dW = self.weight_grad(layer, grad_out)
-        out = layer.pure(W, self._moved(x1, self._input_moves(x1)))
+        out = layer.pure(layer.params["W"], self._stack("x", x1))
         dx = self._finish(out, x1.shape[-1] - 1)
         return dW, _contract_input(dx, grad_out)
 
@@ -245,16 +249,8 @@ class ColumnDifference:
 
     def weight_grad(self, layer, grad_out):
         """Return ``dW`` alone (shape ``(D+1,)``), skipping dL/dx."""
-        W, x1 = layer.params["W"], layer.x1
-        central = self._central
-        key = ("columns", W.shape[1])
-        cols = central._bases.get(key)
-        if cols is None:
-            # Column j of the identity, broadcast onto every row.
-            cols = central._moves(
-                central.step * np.eye(W.shape[1])[:, None, :])
-            central._bases[key] = cols
-        out = layer.pure(central._moved(W, cols), x1)
+        W, central = layer.params["W"], self._central
+        out = layer.pure(central._stack("columns", W), layer.x1)
         slopes = central._finish(out, W.shape[1])
         if slopes.ndim == 2:
             return grad_out @ slopes.T
@@ -262,10 +258,9 @@ class ColumnDifference:
 
     def vjp(self, layer, grad_out):
         """Return ``(dW, dx)``; ``dW`` has shape ``(D+1,)``."""
-        W, x1 = layer.params["W"], layer.x1
-        central = self._central
+        x1, central = layer.x1, self._central
         dW = self.weight_grad(layer, grad_out)
-        out = layer.pure(W, central._moved(x1, central._input_moves(x1)))
+        out = layer.pure(layer.params["W"], central._stack("x", x1))
         dx = central._finish(out, x1.shape[-1] - 1)
         return dW, _contract_input(dx, grad_out)
 

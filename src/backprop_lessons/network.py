@@ -49,22 +49,6 @@ def _fast(layer, public, fast):
     return getattr(layer, public)
 
 
-def _unchecked_grad(loss):
-    # Loss.grad without its shape check, which the training loop makes
-    # once per step as a cheap tuple comparison instead. Only for a
-    # loss whose grad is Loss.grad itself, not a subclass's override.
-    if type(loss).grad is not Loss.grad:
-        return None
-    grad = loss._grad
-
-    def unchecked(y_hat, y):
-        g = grad(y_hat, y)
-        if y_hat.ndim == 2:
-            g = g / len(y_hat)
-        return g
-    return unchecked
-
-
 class Network:
     """Layers applied in order, trained against one loss.
 
@@ -95,8 +79,14 @@ class Network:
                     f"layers do not chain: layer {i} outputs {out} values "
                     f"but layer {i + 1} expects {inp} inputs")
         self.loss = get_loss(loss)
-        self._loss_grad = _unchecked_grad(self.loss)
         self.strict = bool(strict)
+        self._prepare()
+        self.y = None
+
+    def _prepare(self):
+        # The training loop's unchecked paths, looked up once here and
+        # again by every call of train(), so a layer or loss swapped in
+        # between is picked up.
         self._forwards = [_fast(la, "forward", "_forward")
                           for la in self.layers]
         # Backward in reverse order; the first layer's dL/dX is never
@@ -105,7 +95,10 @@ class Network:
                            for la in reversed(self.layers[1:])]
         self._backwards.append(
             _fast(self.layers[0], "backward", "_backward_weights"))
-        self.y = None
+        # Loss.grad checks shapes on every call; _backward compares the
+        # two shapes itself, more cheaply. Not for a subclass's grad.
+        loss = self.loss
+        self._fast_loss = loss if type(loss).grad is Loss.grad else None
 
     def __repr__(self):
         inner = ",\n".join(f"  {layer!r}" for layer in self.layers)
@@ -191,11 +184,14 @@ class Network:
     def _backward(self, Y):
         # Unchecked backward for the training loop. Returns dL/dX, or
         # None if the first layer skipped it.
-        y = self.y
-        if self._loss_grad is not None and y.shape == Y.shape:
-            g = self._loss_grad(y, Y)
+        loss, y = self.loss, self.y
+        if loss is self._fast_loss and y.shape == Y.shape:
+            # Loss.grad's own steps, after the same shape test.
+            g = loss._grad(y, Y)
+            if y.ndim == 2:
+                g = g / len(y)
         else:
-            g = self.loss.grad(y, Y)
+            g = loss.grad(y, Y)
         for backward in self._backwards:
             g = backward(g)
         return g

@@ -138,6 +138,7 @@ def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
     rng = np.random.default_rng(seed)
     losses = np.empty(epochs + 1)
     loss = net.loss
+    net._prepare()
     forward, backward, step = net._forward, net._backward, net._step
     # Row views in lists: indexing a list by int is cheaper per step
     # than indexing an array.
