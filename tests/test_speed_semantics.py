@@ -409,3 +409,21 @@ def test_changing_the_step_drops_the_old_stacks(strategy):
                              STRATEGIES[strategy](step=1e-5))
     np.testing.assert_allclose(layer.grads["W"], ref_dW, rtol=0, atol=TOL)
     np.testing.assert_allclose(dx, ref_dx, rtol=0, atol=TOL)
+
+
+def test_a_loss_or_layer_swapped_in_later_is_trained():
+    X, Y = data.gate("and+or")
+    rng = np.random.default_rng(9)
+    net = Network([Dense(2, 3, "tanh", rng=rng),
+                   Dense(3, 2, "sigmoid", rng=rng)])
+    train(net, X, Y, epochs=2)
+    net.loss = get_loss("binary_cross_entropy")
+    net.layers[1] = Dense(3, 2, "erf_sigmoid", rng=rng,
+                          derivative=CentralDifference())
+    start = weights(net)
+    train(net, X, Y, epochs=5, lr=0.5, seed=4)
+    ref_Ws, _ = ref_train(start, ["tanh", "erf_sigmoid"],
+                          [Analytic(), CentralDifference()], X, Y, 5, 0.5,
+                          4, 1, loss="binary_cross_entropy")
+    for W, ref in zip(weights(net), ref_Ws):
+        np.testing.assert_allclose(W, ref, rtol=0, atol=TOL)
