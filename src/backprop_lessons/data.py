@@ -7,6 +7,8 @@ seeded generator, so the same call always gives the same points.
 Every loader returns a :class:`Dataset`, which unpacks as ``X, Y``.
 """
 
+import inspect
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,12 +57,20 @@ def gate(name):
                    outputs)
 
 
-def _check_points(n, noise):
+def _check_points(where, n, noise, seed):
+    # Returns the seeded generator once the arguments are known good.
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) \
             or n < 2:
-        raise InputError(f"n must be an integer >= 2, got {n!r}")
-    if not (np.isfinite(noise) and noise >= 0):
-        raise InputError(f"noise must be >= 0, got {noise!r}")
+        raise InputError(f"{where}: n must be an integer >= 2, got {n!r}")
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) \
+            or not (np.isfinite(noise) and noise >= 0):
+        raise InputError(f"{where}: noise must be a finite number >= 0, "
+                         f"got {noise!r}")
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: seed must be None, an integer >= 0 or "
+                         f"a numpy Generator, got {seed!r}") from None
 
 
 def _dataset(X, labels, name):
@@ -69,8 +79,7 @@ def _dataset(X, labels, name):
 
 def moons(n=100, noise=0.1, seed=0):
     """Two interleaved half circles, ``n`` points in all, class 0 and 1."""
-    _check_points(n, noise)
-    rng = np.random.default_rng(seed)
+    rng = _check_points("moons", n, noise, seed)
     n0 = n // 2
     t0 = np.pi * rng.random(n0)
     t1 = np.pi * rng.random(n - n0)
@@ -83,10 +92,10 @@ def moons(n=100, noise=0.1, seed=0):
 
 def circles(n=100, noise=0.05, factor=0.5, seed=0):
     """A disc of class 1 inside a ring of class 0, radii ``factor``, 1."""
-    _check_points(n, noise)
-    if not 0 < factor < 1:
-        raise InputError(f"factor must be between 0 and 1, got {factor!r}")
-    rng = np.random.default_rng(seed)
+    rng = _check_points("circles", n, noise, seed)
+    if not (isinstance(factor, numbers.Real) and 0 < factor < 1):
+        raise InputError("circles: factor must be between 0 and 1, got "
+                         f"{factor!r}")
     n0 = n // 2
     t = 2 * np.pi * rng.random(n)
     radius = np.r_[np.ones(n0), np.full(n - n0, factor)]
@@ -98,8 +107,11 @@ def circles(n=100, noise=0.05, factor=0.5, seed=0):
 
 def spirals(n=100, noise=0.05, turns=1.0, seed=0):
     """Two interleaved spirals of ``turns`` turns, class 0 and 1."""
-    _check_points(n, noise)
-    rng = np.random.default_rng(seed)
+    rng = _check_points("spirals", n, noise, seed)
+    if isinstance(turns, bool) or not isinstance(turns, numbers.Real) \
+            or not (np.isfinite(turns) and turns > 0):
+        raise InputError("spirals: turns must be a positive finite number, "
+                         f"got {turns!r}")
     n0 = n // 2
     t = np.sqrt(rng.random(n)) * turns * 2 * np.pi
     sign = np.r_[np.ones(n0), -np.ones(n - n0)]
@@ -126,6 +138,12 @@ def load(name, **kwargs):
                              f"{sorted(kwargs)}")
         return gate(key)
     if key in _POINTS:
-        return _POINTS[key](**kwargs)
+        loader = _POINTS[key]
+        known = list(inspect.signature(loader).parameters)
+        unknown = sorted(set(kwargs) - set(known))
+        if unknown:
+            raise InputError(f"{key}: unknown options {unknown}; expected "
+                             f"some of {known}")
+        return loader(**kwargs)
     known = ", ".join(TASKS)
     raise InputError(f"unknown task {name!r}; expected one of: {known}")

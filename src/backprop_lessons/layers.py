@@ -27,7 +27,8 @@ import numpy as np
 
 from .activations import get_activation
 from .derivatives import get_derivative
-from .errors import InputError, ShapeError, shape_str
+from .errors import (InputError, ShapeError, check_finite, real_array,
+                     shape_str)
 
 
 def _check_size(value, name):
@@ -66,17 +67,32 @@ class Dense:
                  rng=None, init_scale=1.0, dtype=np.float64):
         self.n_in = _check_size(n_in, "n_in")
         self.n_out = _check_size(n_out, "n_out")
-        self.activation = get_activation(activation)
-        self.derivative = get_derivative(derivative)
+        if isinstance(derivative, type):
+            raise InputError(
+                f"Dense: derivative {derivative.__name__} is a class; "
+                f"pass an instance such as {derivative.__name__}()")
+        try:
+            self.activation = get_activation(activation)
+            self.derivative = get_derivative(derivative)
+        except InputError as err:
+            raise InputError(f"Dense: {err}") from None
         if not (isinstance(init_scale, numbers.Real)
                 and np.isfinite(init_scale) and init_scale > 0):
             raise InputError("Dense: init_scale must be a positive finite "
                              f"number, got {init_scale!r}")
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise InputError(f"Dense: dtype must be float32 or float64, "
+                             f"got {dtype!r}") from None
         if dtype not in (np.float32, np.float64):
             raise InputError(f"Dense: dtype must be float32 or float64, "
                              f"got {dtype}")
-        rng = np.random.default_rng(rng)
+        try:
+            rng = np.random.default_rng(rng)
+        except (TypeError, ValueError):
+            raise InputError("Dense: rng must be None, an integer >= 0 or "
+                             f"a numpy Generator, got {rng!r}") from None
         W = init_scale * rng.standard_normal((self.n_out, self.n_in + 1))
         self.params = {"W": W.astype(dtype)}
         self.grads = {"W": np.zeros_like(self.params["W"])}
@@ -101,16 +117,12 @@ class Dense:
         Raises :class:`ShapeError` or :class:`InputError` naming the
         expected and actual shape, dtype or values.
         """
-        x = np.asarray(x)
-        if x.dtype.kind not in "biuf":
-            raise InputError(f"{self}: input must hold real numbers, "
-                             f"got dtype {x.dtype}")
+        x = real_array(x, f"{self}: input")
         if x.ndim not in (1, 2) or x.shape[-1] != self.n_in:
             raise ShapeError(
                 f"{self}: expected input of shape ({self.n_in},) or "
                 f"(N, {self.n_in}), got {shape_str(x.shape)}")
-        if not np.isfinite(x).all():
-            raise InputError(f"{self}: input contains NaN or infinity")
+        check_finite(x, f"{self}: input")
         return self._forward(x)
 
     def _forward(self, x):

@@ -13,16 +13,20 @@ import numbers
 
 import numpy as np
 
-from .errors import InputError, ShapeError, shape_str
+from .errors import (InputError, ShapeError, check_finite, real_array,
+                     shape_str)
 from .losses import Loss, get_loss
 
 
-def check_lr(lr):
-    """Return ``lr`` as a float, or raise if it is not positive."""
+def check_lr(lr, where="lr"):
+    """Return ``lr`` as a float, or raise if it is not positive.
+
+    ``where`` starts the message, e.g. ``"train"``.
+    """
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) \
             or not np.isfinite(lr) or lr <= 0:
-        raise InputError(f"learning rate must be a positive finite "
-                         f"number, got {lr!r}")
+        raise InputError(f"{where}: learning rate must be a positive "
+                         f"finite number, got {lr!r}")
     return float(lr)
 
 
@@ -78,7 +82,10 @@ class Network:
                 raise ShapeError(
                     f"layers do not chain: layer {i} outputs {out} values "
                     f"but layer {i + 1} expects {inp} inputs")
-        self.loss = get_loss(loss)
+        try:
+            self.loss = get_loss(loss)
+        except InputError as err:
+            raise InputError(f"Network: {err}") from None
         self.strict = bool(strict)
         self._prepare()
         self.y = None
@@ -120,14 +127,10 @@ class Network:
 
         Errors from a layer are re-raised with the layer's index.
         """
-        X = np.asarray(X)
-        if X.dtype.kind not in "biuf":
-            raise InputError(f"network input must hold real numbers, "
-                             f"got dtype {X.dtype}")
+        X = real_array(X, "network input")
         if X.dtype.kind != "f":
             X = X.astype(float)
-        if not np.isfinite(X).all():
-            raise InputError("network input contains NaN or infinity")
+        check_finite(X, "network input")
         # Layer 0 checks the input's shape; later inputs come from
         # layers whose widths were chained at construction.
         i = 0
@@ -156,7 +159,7 @@ class Network:
         return float(self.loss.value(self.forward(X), self._targets(Y)))
 
     def _targets(self, Y):
-        Y = np.asarray(Y, dtype=float)
+        Y = real_array(Y, "network: targets").astype(float)
         if self.y is None:
             raise InputError("network: call forward before backward")
         if Y.shape != self.y.shape:
@@ -164,8 +167,7 @@ class Network:
                 f"network: targets have shape {shape_str(Y.shape)}, the "
                 f"output has shape {shape_str(self.y.shape)}; expected "
                 f"targets of shape {shape_str(self.y.shape)}")
-        if not np.isfinite(Y).all():
-            raise InputError("network: targets contain NaN or infinity")
+        check_finite(Y, "network: targets")
         return Y
 
     def backward(self, Y):
@@ -203,7 +205,7 @@ class Network:
         parameter's raises :class:`ShapeError` naming the layer, the
         parameter and both shapes.
         """
-        self._step(check_lr(lr))
+        self._step(check_lr(lr, "Network.step"))
 
     def _step(self, lr):
         for i, layer in enumerate(self.layers):

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError, ShapeError, shape_str
+from .errors import (InputError, ShapeError, check_finite, real_array,
+                     shape_str)
 from .network import check_lr
 
 
@@ -76,11 +77,8 @@ class History:
 
 
 def _check_data(net, X, Y):
-    X = np.asarray(X)
-    Y = np.asarray(Y)
-    if X.dtype.kind not in "biuf" or Y.dtype.kind not in "biuf":
-        raise InputError(f"train: X and Y must hold real numbers, got "
-                         f"dtypes {X.dtype} and {Y.dtype}")
+    X = real_array(X, "train: X")
+    Y = real_array(Y, "train: Y")
     if X.ndim != 2 or Y.ndim != 2:
         raise ShapeError(
             f"train: X must be (N, D) and Y must be (N, K), got "
@@ -94,8 +92,8 @@ def _check_data(net, X, Y):
     if net.n_out is not None and Y.shape[1] != net.n_out:
         raise ShapeError(f"train: the network has {net.n_out} outputs, "
                          f"Y has {Y.shape[1]} targets per example")
-    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
-        raise InputError("train: X or Y contains NaN or infinity")
+    check_finite(X, "train: X")
+    check_finite(Y, "train: Y")
     return X.astype(float), Y.astype(float)
 
 
@@ -132,10 +130,17 @@ def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
     """
     X, Y = _check_data(net, X, Y)
     epochs = _check_count(epochs, "epochs", 0)
-    lr = check_lr(lr)
+    lr = check_lr(lr, "train")
     batch_size = _check_count(batch_size, "batch_size", 1)
     n = len(X)
-    rng = np.random.default_rng(seed)
+    try:
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise InputError("train: seed must be None, an integer >= 0 or a "
+                         f"numpy Generator, got {seed!r}") from None
+    if callback is not None and not callable(callback):
+        raise InputError("train: callback must be callable as "
+                         f"callback(epoch, net), got {callback!r}")
     losses = np.empty(epochs + 1)
     loss = net.loss
     net._prepare()
