@@ -55,14 +55,15 @@ def test_defaults_learn_xor():
 def test_compute_trains_the_documented_network():
     result = compute(task="half-adder", width=7, activation="sigmoid",
                      derivative="central", epochs=50, seed=2)
-    net = widgets.build_network(result.settings)
+    net = widgets.build_network(result.settings, 2)
     hidden, output = net.layers
     assert (hidden.n_in, hidden.n_out, output.n_out) == (2, 7, 2)
     for layer in (hidden, output):
         assert layer.activation.name == "sigmoid"
         assert type(layer.derivative) is STRATEGIES["central"]
     assert net.strict
-    assert not widgets.build_network(Settings(derivative="learner")).strict
+    learner = widgets.build_network(Settings(derivative="learner"), 1)
+    assert not learner.strict
     # Full batch: one step per epoch on the whole data set.
     assert result.history.batch_size == len(result.dataset)
     assert result.history.epochs_run == 50

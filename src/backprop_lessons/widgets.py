@@ -7,7 +7,8 @@ Three layers, each usable on its own:
   same numbers), so tests and the benchmark call it directly.
 - :func:`draw` turns a :class:`Result` into PNG bytes: the loss curve
   and the decision boundary side by side, or a readable message when
-  training diverged or could not run. Also pure.
+  training diverged or could not run. Also pure: the same result
+  always gives the same bytes.
 - :func:`explorer` wires sliders and menus to ``compute`` and ``draw``
   and shows the bytes in a fixed-size ``widgets.Image``. Nothing is
   printed or displayed from a callback, so no output leaks into the
@@ -40,8 +41,8 @@ from .layers import Dense
 from .network import Network
 from .training import train
 
-__all__ = ["Settings", "Result", "compute", "draw", "explorer",
-           "Explorer", "DERIVATIVES"]
+__all__ = ["Settings", "Result", "build_network", "compute", "draw",
+           "explorer", "Explorer", "DERIVATIVES", "IMAGE_SIZE"]
 
 #: Menu labels for the derivative strategies, label -> strategy name.
 DERIVATIVES = {
@@ -121,15 +122,13 @@ class Result:
     status: str
 
 
-def build_network(settings):
+def build_network(settings, n_out):
     """The explorer's network for ``settings``: Dense(2, H) -> Dense(H, K)
-    with ``settings.activation`` in both layers.
+    with ``settings.activation`` in both layers and K = ``n_out``.
 
     Returns a ``Network`` whose weights are drawn from ``settings.seed``.
     """
-    dataset = data.load(settings.task)
     rng = np.random.default_rng(settings.seed)
-    n_out = dataset.Y.shape[1]
     layers = [
         Dense(2, settings.width, settings.activation,
               derivative=settings.derivative, rng=rng),
@@ -169,7 +168,7 @@ def compute(settings=None, **changes):
     settings = dataclasses.replace(settings or Settings(), **changes)
     dataset = data.load(settings.task)
     try:
-        net = build_network(settings)
+        net = build_network(settings, dataset.Y.shape[1])
         history = train(net, dataset.X, dataset.Y, epochs=settings.epochs,
                         lr=settings.lr, seed=settings.seed,
                         batch_size=len(dataset.X))
