@@ -10,7 +10,7 @@ that still fails is stuck.
 
 The learner's rule runs as ``Dense`` with :class:`ColumnDifference` and
 ``strict=False``: the tests show it ends with the same weights as
-:class:`backprop_lessons.question.Layer` and is several times faster.
+:class:`backprop_lessons.question.Layer`, and it is faster.
 """
 
 import argparse
@@ -42,9 +42,10 @@ TOL = 0.1
 """A run has learned when every prediction is within TOL of its target."""
 
 SLOPE_STUCK = 1e-3
-"""A unit whose largest slope on the inputs is below this is saturated."""
+"""A unit whose slope is below this wherever it is wrong is saturated."""
 
 LR = 1.0
+"""The learner's learning rate."""
 
 
 @dataclass
@@ -183,8 +184,8 @@ def _tied_rows(runs, args, out):
         for r in wins:
             diff = r.W0[0] - r.W0[1]
             out(f"  seed {r.seed:2d} {r.activation:<12} learned: its "
-                f"W[0] - W[1] = [{_fmt_row(diff, 5)}] from the")
-            out("                       start happens to suit both gates")
+                f"fixed W[0] - W[1] = [{_fmt_row(diff, 5)}]")
+            out("                       happens to suit both gates")
 
 
 def _saturation(runs, args, out):
