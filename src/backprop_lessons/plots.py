@@ -18,9 +18,7 @@ import io
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from .errors import InputError
 
@@ -75,22 +73,14 @@ def _figure(width, height):
 
 
 def to_png(fig, compress_level=1):
-    """Render ``fig`` to PNG bytes (RGB, no transparency).
+    """Render ``fig`` to PNG bytes on an opaque white background.
 
-    One Agg draw and a light compression: ``fig.savefig`` would do the
-    same work with more overhead, which the explorer pays on every
-    slider move.
+    Light compression: the explorer pays for the encoding on every
+    slider move, and level 1 is several times faster than the default.
     """
-    canvas = fig.canvas
-    if not isinstance(canvas, FigureCanvasAgg):
-        canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    size = canvas.get_width_height()
-    rgba = Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw",
-                            "RGBA", 0, 1)
     buf = io.BytesIO()
-    rgba.convert("RGB").save(buf, format="png",
-                             compress_level=compress_level)
+    fig.savefig(buf, format="png", facecolor="white", transparent=False,
+                pil_kwargs={"compress_level": compress_level})
     return buf.getvalue()
 
 

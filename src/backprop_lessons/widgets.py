@@ -223,6 +223,8 @@ class _Picture:
     def _build(self, n_out):
         width, height = IMAGE_SIZE
         self.figure = Figure(figsize=(width / 100, height / 100), dpi=100)
+        # A canvas of its own keeps one renderer, whose text measurements
+        # are cached, across every redraw.
         FigureCanvasAgg(self.figure)
         ax = self.figure.add_axes(_LOSS_RECT)
         self.loss = plots.LossPanel(ax)
