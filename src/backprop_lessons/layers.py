@@ -143,6 +143,22 @@ class Dense:
         y = self.y = self.activation(z)
         return y
 
+    def _augment(self, X):
+        # [1 | X] for a batch (N, D), exactly as _forward builds it, for
+        # a caller that feeds the same rows many times (the training
+        # loop makes it once, not once per step).
+        x1 = np.empty((len(X), self.n_in + 1), dtype=self.params["W"].dtype)
+        x1[:, 0] = 1.0
+        x1[:, 1:] = X
+        return x1
+
+    def _forward_x1(self, x1):
+        # Unchecked forward from rows of _augment: (D+1,) or (N, D+1).
+        self.x1 = x1
+        z = self.z = np.dot(x1, self.params["W"].T)
+        y = self.y = self.activation(z)
+        return y
+
     def backward(self, grad_out):
         """Fill ``grads["W"]`` from dL/dy and return dL/dx.
 

@@ -39,18 +39,23 @@ def _check_protocol(i, layer):
             f"missing {', '.join(missing)}")
 
 
-def _fast(layer, public, fast):
-    # The layer's unchecked twin of a public method, if it has one,
-    # unless a subclass (a user's, or a planted bug) overrides the
-    # public method after the twin was written: that is never bypassed.
+def _twin(layer, public, fast):
+    # The layer's unchecked twin of a public method, or None: none when
+    # a subclass (a user's, or a planted bug) overrides the public
+    # method after the twin was written, so that it is never bypassed.
     if public in getattr(layer, "__dict__", ()):
-        return getattr(layer, public)
+        return None
     for klass in type(layer).__mro__:
         if fast in vars(klass):
             return getattr(layer, fast)
         if public in vars(klass):
-            break
-    return getattr(layer, public)
+            return None
+    return None
+
+
+def _fast(layer, public, fast):
+    # The twin if there is one, else the public method.
+    return _twin(layer, public, fast) or getattr(layer, public)
 
 
 class Network:
@@ -96,6 +101,10 @@ class Network:
         # between is picked up.
         self._forwards = [_fast(la, "forward", "_forward")
                           for la in self.layers]
+        # A first layer that takes [1 | x] made once for all steps.
+        self._lead = _twin(self.layers[0], "forward", "_forward_x1")
+        self._train_forwards = ([self._lead or self._forwards[0]]
+                                + self._forwards[1:])
         # Backward in reverse order; the first layer's dL/dX is never
         # read in training, so it may skip computing it.
         self._backwards = [_fast(la, "backward", "_backward")
@@ -146,6 +155,20 @@ class Network:
     def _forward(self, X):
         # Unchecked forward for the training loop: X was validated once.
         for forward in self._forwards:
+            X = forward(X)
+        self.y = X
+        return X
+
+    def _training_inputs(self, X):
+        # What the training loop feeds _forward_prepared: [1 | X] made
+        # once when the first layer takes it, else X itself.
+        if self._lead is None:
+            return X
+        return self.layers[0]._augment(X)
+
+    def _forward_prepared(self, X):
+        # Unchecked forward from rows of _training_inputs.
+        for forward in self._train_forwards:
             X = forward(X)
         self.y = X
         return X

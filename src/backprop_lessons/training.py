@@ -144,14 +144,16 @@ def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
     losses = np.empty(epochs + 1)
     loss = net.loss
     net._prepare()
-    forward, backward, step = net._forward, net._backward, net._step
+    forward = net._forward_prepared
+    backward, step = net._backward, net._step
+    inputs = net._training_inputs(X)
     # Row views in lists: indexing a list by int is cheaper per step
     # than indexing an array.
-    xs, ys = list(X), list(Y)
+    xs, ys = list(inputs), list(Y)
     diverged_at = None
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        losses[0] = loss.value(forward(X), Y)
+        losses[0] = loss.value(forward(inputs), Y)
         if callback is not None:
             callback(0, net)
         for epoch in range(1, epochs + 1):
@@ -164,16 +166,16 @@ def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
             else:
                 for start in range(0, n, batch_size):
                     idx = order[start:start + batch_size]
-                    forward(X[idx])
+                    forward(inputs[idx])
                     backward(Y[idx])
                     step(lr)
-            losses[epoch] = loss.value(forward(X), Y)
+            losses[epoch] = loss.value(forward(inputs), Y)
             if callback is not None:
                 callback(epoch, net)
             if not math.isfinite(losses[epoch]):
                 diverged_at = epoch
                 break
-        predictions = forward(X).copy()
+        predictions = forward(inputs).copy()
 
     if diverged_at is None:
         message = (f"trained {epochs} epochs at lr={lr:g}; final loss "
