@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from backprop_lessons import (Analytic, CentralDifference, ColumnDifference,
                               Dense, InputError, Network, checks, data, plots,
-                              train)
+                              question, train)
 
 
 def _xor_net(seed=0, derivative=None, strict=True):
@@ -148,6 +148,19 @@ def test_output_field_is_the_network_on_a_grid_around_the_data():
     # Row i is the i-th y, column j the j-th x.
     corner = net.predict(np.array([[x_max, y_min]]))
     np.testing.assert_allclose(field[0, -1], corner[0])
+
+
+def test_decision_boundary_of_the_learners_network():
+    X, Y = data.gate("and+or")
+    nn = question.NN([question.Layer(2, 2, rng=0)])
+    question.train(nn, 50, X, Y)
+    fig = plots.decision_boundary(nn, X, Y, resolution=9)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 2
+    extent = plots.output_field(nn, X, resolution=9)[0]
+    corner = nn.forward(np.array([extent[0], extent[2]]))
+    for k, ax in enumerate(panels):
+        assert ax.images[0].get_array()[0, 0] == corner[k]
 
 
 def test_decision_boundary_of_a_diverged_network_says_so():

@@ -241,8 +241,9 @@ def output_field(net, X, resolution=RESOLUTION):
 
     Parameters
     ----------
-    net : Network (anything with ``predict``)
-        Maps inputs (M, 2) to outputs (M, K).
+    net : Network, or the learner's ``question.NN``
+        Anything with ``predict`` mapping inputs (M, 2) to outputs
+        (M, K), or with ``forward`` mapping one input (2,) to (K,).
     X : array (N, 2)
         Points whose bounding box, with a margin, the grid covers.
     resolution : int
@@ -262,7 +263,11 @@ def output_field(net, X, resolution=RESOLUTION):
     gx, gy = np.meshgrid(xs, ys)
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     with np.errstate(all="ignore"):
-        out = np.asarray(net.predict(grid), dtype=float)
+        if hasattr(net, "predict"):
+            out = np.asarray(net.predict(grid), dtype=float)
+        else:
+            # The learner's network takes one example at a time.
+            out = np.array([net.forward(x) for x in grid], dtype=float)
     out = out.reshape(resolution * resolution, -1)
     return extent, out.reshape(resolution, resolution, out.shape[1])
 
@@ -337,8 +342,8 @@ def decision_boundary(net, X, Y, *, outputs=None, resolution=RESOLUTION,
 
     Parameters
     ----------
-    net : Network (anything with ``predict``)
-        Maps inputs (M, 2) to outputs (M, K).
+    net : Network, or the learner's ``question.NN``
+        See :func:`output_field`.
     X : array (N, 2)
         Training inputs (a gate's four corners or a point set).
     Y : array (N, K)
