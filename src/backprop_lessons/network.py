@@ -115,6 +115,7 @@ class Network:
         # two shapes itself, more cheaply. Not for a subclass's grad.
         loss = self.loss
         self._fast_loss = loss if type(loss).grad is Loss.grad else None
+        self._fast_value = loss if type(loss).value is Loss.value else None
 
     def __repr__(self):
         inner = ",\n".join(f"  {layer!r}" for layer in self.layers)
@@ -172,6 +173,14 @@ class Network:
             X = forward(X)
         self.y = X
         return X
+
+    def _loss_value(self, y_hat, Y):
+        # Loss.value for the training loop's record after each epoch:
+        # its own steps after one shape comparison. y_hat is (N, K).
+        loss = self.loss
+        if loss is self._fast_value and y_hat.shape == Y.shape:
+            return loss._per_example(y_hat, Y).mean()
+        return loss.value(y_hat, Y)
 
     def predict(self, X):
         """Outputs for ``X``; same as :meth:`forward`."""

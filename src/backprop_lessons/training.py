@@ -142,8 +142,8 @@ def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
         raise InputError("train: callback must be callable as "
                          f"callback(epoch, net), got {callback!r}")
     losses = np.empty(epochs + 1)
-    loss = net.loss
     net._prepare()
+    loss_value = net._loss_value
     forward = net._forward_prepared
     backward, step = net._backward, net._step
     inputs = net._training_inputs(X)
@@ -153,7 +153,8 @@ def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
     diverged_at = None
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        losses[0] = loss.value(forward(inputs), Y)
+        # Checked in full once; later epochs compare shapes only.
+        losses[0] = net.loss.value(forward(inputs), Y)
         if callback is not None:
             callback(0, net)
         for epoch in range(1, epochs + 1):
@@ -169,7 +170,7 @@ def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
                     forward(inputs[idx])
                     backward(Y[idx])
                     step(lr)
-            losses[epoch] = loss.value(forward(inputs), Y)
+            losses[epoch] = loss_value(forward(inputs), Y)
             if callback is not None:
                 callback(epoch, net)
             if not math.isfinite(losses[epoch]):
