@@ -427,3 +427,16 @@ def test_a_loss_or_layer_swapped_in_later_is_trained():
                           4, 1, loss="binary_cross_entropy")
     for W, ref in zip(weights(net), ref_Ws):
         np.testing.assert_allclose(W, ref, rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 2, 3)])
+def test_loose_step_refuses_what_cannot_land_on_the_parameter(shape):
+    # strict=False lets numpy broadcast, but only onto the parameter's
+    # own shape; anything else is a ShapeError, never numpy's own.
+    net = Network([Dense(2, 2, rng=0)], strict=False)
+    W = net.layers[0].params["W"]
+    before = W.copy()
+    net.layers[0].grads["W"] = np.ones(shape)
+    with pytest.raises(ShapeError, match=r"layer 0 .*\(2, 3\)"):
+        net.step(0.1)
+    np.testing.assert_array_equal(W, before)

@@ -253,15 +253,19 @@ class Network:
             raise InputError(f"layer {i} ({layer!r}): no gradient for "
                              f"parameter {name!r}; run backward first")
         g = np.asarray(g)
+        if not self.strict:
+            # Loose: allowed if numpy can broadcast g onto p in place.
+            # Checked on every step, so the message is only built below.
+            try:
+                if np.broadcast_shapes(g.shape, p.shape) == p.shape:
+                    return g
+            except ValueError:
+                pass
         where = (f"layer {i} ({layer!r}): the gradient of {name!r} has "
                  f"shape {shape_str(g.shape)} but the parameter has shape "
                  f"{shape_str(p.shape)}")
         if self.strict:
             raise ShapeError(where + "; refusing to let numpy broadcast "
                              "it (strict=False would allow it)")
-        try:
-            np.broadcast_shapes(g.shape, p.shape)
-        except ValueError:
-            raise ShapeError(where + "; numpy cannot broadcast one onto "
-                             "the other") from None
-        return g
+        raise ShapeError(where + "; numpy cannot broadcast it onto the "
+                         "parameter")
