@@ -27,8 +27,12 @@ TOL = 1e-12
 # The reference: one layer is (W, activation name, strategy).
 
 def ref_forward(W, act, x):
-    """Output ``(K,)`` or ``(N, K)`` and the input with its leading one."""
+    """Output ``(K,)`` or ``(N, K)`` and the input with its leading one.
+
+    ``[1 | x]`` is held in the weights' dtype, as ``Dense`` holds it.
+    """
     x1 = np.concatenate([np.ones(x.shape[:-1] + (1,)), x], axis=-1)
+    x1 = x1.astype(W.dtype)
     return get_activation(act)(x1 @ W.T), x1
 
 
@@ -40,7 +44,9 @@ def ref_central(fn, at, h, entries):
     """
     ups, downs = [], []
     for j in entries:
-        up, down = at.copy(), at.copy()
+        # Perturbed copies are float64 even for float32 weights.
+        up = at.astype(np.result_type(at, np.float64))
+        down = up.copy()
         up[j] += h
         down[j] -= h
         ups.append(up)
@@ -146,11 +152,11 @@ NETWORKS = {
 }
 
 
-def build(network, strategy, seed=0, shared=False):
+def build(network, strategy, seed=0, shared=False, dtype=np.float64):
     task, shapes = NETWORKS[network]
     rng = np.random.default_rng(seed)
     one = STRATEGIES[strategy]()
-    layers = [Dense(n_in, n_out, act, rng=rng,
+    layers = [Dense(n_in, n_out, act, rng=rng, dtype=dtype,
                     derivative=one if shared else STRATEGIES[strategy]())
               for n_in, n_out, act in shapes]
     net = Network(layers, strict=strategy != "column")
@@ -185,6 +191,21 @@ def test_training_matches_the_plain_algorithm(network, strategy,
     # The weights moved, so the comparison means something.
     moved = max(np.abs(W - W0).max() for W, W0 in zip(ref_Ws, start))
     assert moved > 1e-3
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_float32_layers_train_as_before(strategy, batch_size):
+    net, X, Y = build("hidden", strategy, seed=5, dtype=np.float32)
+    start = weights(net)
+    acts = [layer.activation.name for layer in net.layers]
+    strategies = [layer.derivative for layer in net.layers]
+    train(net, X, Y, epochs=10, lr=0.5, seed=2, batch_size=batch_size)
+    ref_Ws, _ = ref_train(start, acts, strategies, X, Y, 10, 0.5, 2,
+                          batch_size)
+    for W, ref in zip(weights(net), ref_Ws):
+        assert W.dtype == ref.dtype == np.float32
+        np.testing.assert_array_equal(W, ref)
 
 
 @pytest.mark.parametrize("strategy", list(STRATEGIES))
