@@ -10,6 +10,10 @@ from a layer, which is why the strategies are interchangeable: swap
 :class:`Analytic` for :class:`CentralDifference` and the network trains
 the same way, only slower.
 
+A strategy may also offer ``weight_grad(layer, grad_out) -> dW``, the
+same product without dx. Training uses it for a network's first layer,
+whose input gradient nobody reads; the built-in strategies all have it.
+
 The layer supplies ``params["W"]`` (shape ``(K, D+1)``, column 0 the
 bias), its cached input with a leading one, ``x1`` (``(D+1,)`` or
 ``(N, D+1)``), its pre-activation ``z``, its ``activation`` and
