@@ -1,6 +1,7 @@
 """The environment check of lesson 00."""
 
 import pathlib
+import sys
 
 import pytest
 
@@ -71,3 +72,13 @@ def test_a_package_from_elsewhere_is_reported(tmp_path, capsys):
 def test_a_missing_pyproject_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no pyproject.toml"):
         lesson00.requirements(tmp_path / "pyproject.toml")
+
+
+def test_pyproject_is_read_the_same_without_tomllib(monkeypatch):
+    text = PYPROJECT.read_text(encoding="utf-8")
+    with_tomllib = lesson00._read_project(text)
+    # Python 3.10 has no tomllib; the fallback must read the same fields.
+    monkeypatch.setitem(sys.modules, "tomllib", None)
+    without = lesson00._read_project(text)
+    for key in ("version", "requires-python", "dependencies"):
+        assert without[key] == with_tomllib[key]

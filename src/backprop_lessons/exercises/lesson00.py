@@ -13,7 +13,6 @@ import importlib.metadata
 import pathlib
 import re
 import sys
-import tomllib
 
 import backprop_lessons
 
@@ -49,6 +48,33 @@ def _at_least(found, minimum):
     return a + (0,) * (width - len(a)) >= b + (0,) * (width - len(b))
 
 
+def _read_project(text):
+    """The ``[project]`` table of a pyproject.toml as a dict.
+
+    Uses ``tomllib`` where it exists (Python 3.11+); on Python 3.10,
+    which the course also supports, reads the three fields the check
+    needs with regular expressions.
+    """
+    try:
+        import tomllib
+    except ModuleNotFoundError:
+        tomllib = None
+    if tomllib is not None:
+        return tomllib.loads(text)["project"]
+    table = re.search(r"^\[project\]\s*$(.*?)(?=^\[)", text + "\n[",
+                      flags=re.M | re.S).group(1)
+    project = {}
+    for key in ("version", "requires-python"):
+        match = re.search(rf'^{key}\s*=\s*"([^"]*)"', table, flags=re.M)
+        if match:
+            project[key] = match.group(1)
+    deps = re.search(r"^dependencies\s*=\s*\[(.*?)\]", table,
+                     flags=re.M | re.S)
+    project["dependencies"] = re.findall(r'"([^"]*)"',
+                                         deps.group(1)) if deps else []
+    return project
+
+
 def requirements(pyproject):
     """Read the course's minimum versions from ``pyproject``.
 
@@ -60,7 +86,7 @@ def requirements(pyproject):
     if not path.is_file():
         raise InputError(f"no pyproject.toml at {path}; run the lesson "
                          "from the course's notebooks/ folder")
-    project = tomllib.loads(path.read_text(encoding="utf-8"))["project"]
+    project = _read_project(path.read_text(encoding="utf-8"))
     minimums = {}
     python = re.search(r">=\s*([\d.]+)", project.get("requires-python", ""))
     if python:
