@@ -27,6 +27,11 @@ def _source(cell):
     return src if isinstance(src, str) else "".join(src)
 
 
+def _text(output):
+    text = output.get("text", "")
+    return text if isinstance(text, str) else "".join(text)
+
+
 def _code(path):
     return [c for c in _cells(path) if c["cell_type"] == "code"]
 
@@ -93,7 +98,7 @@ def test_lesson_has_exercises_with_hints_and_hidden_solutions(path):
     assert len(hidden) >= len(exercises), (
         f"{path.name}: every exercise needs a hidden solution cell")
     for cell in hidden:
-        printed = "".join(o.get("text", "") for o in cell["outputs"])
+        printed = "".join(_text(o) for o in cell["outputs"])
         assert "\N{CHECK MARK}" in printed, (
             f"{path.name}: a solution cell does not pass its checker:\n"
             f"{_source(cell)[:200]}")
