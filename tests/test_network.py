@@ -244,3 +244,14 @@ def test_divergence_stops_training_with_a_message():
     assert f"diverged at epoch {history.diverged_at}" in history.message
     assert "smaller learning rate" in history.message
     assert not history.succeeded(Y)
+
+
+def test_train_names_the_layer_when_a_gradient_has_the_wrong_shape():
+    """The unchecked training loop still ends in a named error."""
+    from backprop_lessons import zoo
+
+    X, Y = data.gate("and+or")
+    net = Network([Dense(2, 3, "tanh", rng=0),
+                   zoo.LocalJacobianReturned(3, 2, rng=1)])
+    with pytest.raises(ShapeError, match=r"layer 0.*\(3,\).*\(2, 3\)"):
+        train(net, X, Y, epochs=2)

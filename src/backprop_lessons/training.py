@@ -105,6 +105,23 @@ def _check_count(value, name, low):
     return int(value)
 
 
+def _explain(net, X, Y, batch_size, err):
+    """Turn a numpy error from the unchecked loop into a named one.
+
+    The training loop skips the per-step checks; when a layer hands back
+    a gradient of the wrong shape numpy fails deep inside. Replaying one
+    step through the checked path raises an error that names the layer
+    and both shapes.
+    """
+    rows = slice(0, 1) if batch_size == 1 else slice(0, batch_size)
+    x, y = X[rows], Y[rows]
+    if batch_size == 1:
+        x, y = x[0], y[0]
+    net.forward(x)
+    net.backward(y)
+    raise err
+
+
 def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
           callback=None):
     """Train ``net`` on ``X`` (N, D) and ``Y`` (N, K) by SGD.
@@ -153,29 +170,34 @@ def train(net, X, Y, epochs=1000, lr=1.0, seed=0, batch_size=1,
     diverged_at = None
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        # Checked in full once; later epochs compare shapes only.
-        losses[0] = net.loss.value(forward(inputs), Y)
-        if callback is not None:
-            callback(0, net)
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(n)
-            if batch_size == 1:
-                for i in order.tolist():
-                    forward(xs[i])
-                    backward(ys[i])
-                    step(lr)
-            else:
-                for start in range(0, n, batch_size):
-                    idx = order[start:start + batch_size]
-                    forward(inputs[idx])
-                    backward(Y[idx])
-                    step(lr)
-            losses[epoch] = loss_value(forward(inputs), Y)
+        try:
+            # Checked in full once; later epochs compare shapes only.
+            losses[0] = net.loss.value(forward(inputs), Y)
             if callback is not None:
-                callback(epoch, net)
-            if not math.isfinite(losses[epoch]):
-                diverged_at = epoch
-                break
+                callback(0, net)
+            for epoch in range(1, epochs + 1):
+                order = rng.permutation(n)
+                if batch_size == 1:
+                    for i in order.tolist():
+                        forward(xs[i])
+                        backward(ys[i])
+                        step(lr)
+                else:
+                    for start in range(0, n, batch_size):
+                        idx = order[start:start + batch_size]
+                        forward(inputs[idx])
+                        backward(Y[idx])
+                        step(lr)
+                losses[epoch] = loss_value(forward(inputs), Y)
+                if callback is not None:
+                    callback(epoch, net)
+                if not math.isfinite(losses[epoch]):
+                    diverged_at = epoch
+                    break
+        except (ShapeError, InputError):
+            raise
+        except ValueError as err:
+            _explain(net, X, Y, batch_size, err)
         predictions = forward(inputs).copy()
 
     if diverged_at is None:
