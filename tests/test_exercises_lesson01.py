@@ -33,6 +33,8 @@ def test_missed_not_attempted(capsys):
      r"tol=0.25"),
     (lambda p, Y, tol=0.1: np.abs(p - Y).max(axis=1),
      r"values are float64"),
+    (lambda p, Y, tol=0.1: np.any(np.abs(p - Y) > tol, axis=1),
+     r"errors of exactly tol \(tol=0.25\) example 0 .* should give True"),
 ])
 def test_missed_names_the_mistake(wrong, message):
     with pytest.raises(ExerciseError, match=message):

@@ -33,7 +33,8 @@ def missed_reference(predictions, Y, tol=0.1):
 
 def _missed_cases():
     # Each case catches one mistake: outputs not combined, no abs, the
-    # tolerance ignored, one output only.
+    # tolerance ignored, an error of exactly tol let through (> for >=),
+    # one output only.
     Y = gate("and+or").Y
     yield "the learner's AND+OR predictions", np.array(
         [[0.001, 0.001], [0.584, 0.416], [0.618, 0.382], [1.0, 0.995]]), \
@@ -42,6 +43,8 @@ def _missed_cases():
         [[0.05, 0.2], [0.0, 1.0], [0.02, 0.95], [1.0, 0.7]]), Y, 0.1
     yield "a looser tolerance of 0.25", np.array(
         [[0.2, 0.0], [0.0, 0.7], [0.3, 1.0], [0.8, 0.8]]), Y, 0.25
+    yield "errors of exactly tol", np.array(
+        [[0.25, 0.0], [0.0, 1.0], [0.0, 0.75], [1.0, 1.0]]), Y, 0.25
     yield "one output (AND)", np.array(
         [[0.0], [0.2], [0.05], [0.97]]), gate("and").Y, 0.1
 
