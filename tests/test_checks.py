@@ -276,8 +276,33 @@ class Affine:
             self.grads["bias"] = np.zeros_like(self.b)
         if self.bug == "flip weight":
             self.grads["weight"] = -self.grads["weight"]
+        if self.bug == "bias not summed":
+            self.grads["bias"] = delta
+        if self.bug == "transposed weight":
+            self.grads["weight"] = self.grads["weight"].T
+        if self.bug == "no bias key":
+            del self.grads["bias"]
+        if self.bug == "returns grad_out":
+            return grad_out
         dx = delta @ self.A.T
         return dx.reshape(np.shape(self.x))
+
+
+class Tanh:
+    """An activation layer with no parameters at all."""
+
+    def __init__(self, bug=None):
+        self.params, self.grads = {}, {}
+        self.bug = bug
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, grad_out):
+        if self.bug == "returns grad_out":
+            return grad_out
+        return grad_out * (1 - self.y ** 2)
 
 
 def test_own_layer_with_its_own_parameter_names():
@@ -298,6 +323,75 @@ def test_own_layer_bugs_are_named():
     findings = diagnose(gradcheck(net, GATES_X, AND_OR))
     assert findings_at(findings) == {("sign-flipped", 0, "weight"),
                                      ("zero", 1, "bias")}
+
+
+def test_own_layer_not_summed_over_the_batch_is_named():
+    rng = np.random.default_rng(0)
+    net = Network([Affine(2, 3, rng, bug="bias not summed"),
+                   Affine(3, 2, rng)])
+    findings = diagnose(gradcheck(net, GATES_X, AND_OR))
+    assert findings_at(findings) == {("wrong-shape", 0, "bias")}
+    assert "summed over its first axis (N = 4) it is the right" \
+        in findings[0].message
+    assert "sum the gradient over the batch" in findings[0].message
+
+
+def test_own_layer_transposed_weight_is_named():
+    rng = np.random.default_rng(0)
+    net = Network([Affine(2, 3, rng, bug="transposed weight"),
+                   Affine(3, 2, rng)])
+    kinds = diagnose(gradcheck(net, GATES_X, AND_OR)).kinds(0, "weight")
+    assert kinds == {"wrong-shape", "transposed"}
+
+
+def test_own_layer_missing_gradient_key_says_which_key():
+    rng = np.random.default_rng(0)
+    layer = Affine(2, 3, rng, bug="no bias key")
+    report = check_layer(layer, GATES_X)
+    assert report.row(None, "bias").verdict == "NO GRADIENT"
+    (finding,) = diagnose(report)
+    assert "grads['bias']" in finding.message
+    assert "(3,)" in finding.message
+    # The old hint sent the reader to check_layer for an error to read.
+    assert "read the error" not in finding.message
+
+
+def test_parameterless_layer_returning_grad_out_is_blamed():
+    rng = np.random.default_rng(0)
+    net = Network([Affine(2, 3, rng), Tanh(bug="returns grad_out"),
+                   Affine(3, 2, rng)])
+    report = gradcheck(net, GATES_X, AND_OR)
+    findings = diagnose(report)
+    assert findings.kinds() == {"upstream"}
+    assert {f.suspect for f in findings} == {1}
+    assert "(Tanh)" in findings[0].message
+    assert "is the gradient it received, unchanged" in findings[0].message
+    (alone,) = diagnose(check_layer(Tanh(bug="returns grad_out"), GATES_X))
+    assert alone.param == "input"
+    assert "the gradient the layer received (dL/dy)" in alone.message
+
+
+def test_layer_returning_grad_out_of_another_shape_is_named():
+    rng = np.random.default_rng(0)
+    layer = Affine(2, 3, rng, bug="returns grad_out")
+    (finding,) = diagnose(check_layer(layer, GATES_X))
+    assert finding.kind == "wrong-shape"
+    assert "(4, 3) but the input has shape (4, 2)" in finding.message
+    assert "the gradient the layer received (dL/dy)" in finding.message
+
+
+def test_network_without_parameters_says_nothing_was_compared():
+    report = gradcheck(Network([Tanh()]), GATES_X, AND_OR)
+    assert report.rows == []
+    assert any("no gradient was compared" in n for n in report.notes)
+    assert "check_layer" in str(report)
+
+
+def test_gradcheck_of_a_layer_swapped_in_after_construction():
+    rng = np.random.default_rng(0)
+    net = Network([Dense(2, 3, "tanh", rng=0), Dense(3, 2, rng=1)])
+    net.layers[1] = Affine(3, 2, rng)
+    assert gradcheck(net, GATES_X, AND_OR).ok
 
 
 def test_own_float32_layer_held_as_attribute():

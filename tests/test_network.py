@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from backprop_lessons import (Analytic, CentralDifference, ColumnDifference,
-                              Dense, History, Network,
+                              Dense, History, InputError, Network,
                               ShapeError, data, question, train)
-from backprop_lessons.losses import Loss
+from backprop_lessons.losses import LOSSES, Loss
 
 # The learner's loss gradient, numeric with the learner's helper, so the
 # package's network does exactly the learner's arithmetic.
@@ -255,3 +255,119 @@ def test_train_names_the_layer_when_a_gradient_has_the_wrong_shape():
                    zoo.LocalJacobianReturned(3, 2, rng=1)])
     with pytest.raises(ShapeError, match=r"layer 0.*\(3,\).*\(2, 3\)"):
         train(net, X, Y, epochs=2)
+
+
+# -- layers of one's own ----------------------------------------------------
+
+class Affine:
+    """``y = x @ W.T + b``, a hand-written layer with default repr."""
+
+    def __init__(self, n_in, n_out, rng, bug=None):
+        self.params = {"weight": rng.standard_normal((n_out, n_in)),
+                       "bias": rng.standard_normal(n_out)}
+        self.grads = {}
+        self.bug = bug
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.params["weight"].T + self.params["bias"]
+
+    def backward(self, grad_out):
+        self.grads["weight"] = grad_out.T @ self.x
+        if self.bug != "no bias key":
+            self.grads["bias"] = grad_out.sum(axis=0)
+        if self.bug == "returns grad_out":
+            return grad_out
+        return grad_out @ self.params["weight"]
+
+
+class Tanh:
+    """An activation layer without parameters."""
+
+    params, grads = {}, {}
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, grad_out):
+        return grad_out * (1 - self.y ** 2)
+
+
+def own_net(bug=None):
+    rng = np.random.default_rng(0)
+    return Network([Affine(2, 3, rng), Tanh(), Affine(3, 2, rng, bug)],
+                   loss="mean_squared_error")
+
+
+def test_own_layers_print_without_memory_addresses():
+    net = own_net()
+    assert " at 0x" not in repr(net)
+    assert repr(net).startswith("Network([\n  Affine,\n  Tanh,\n")
+
+
+def test_numpy_error_in_own_forward_names_the_layer_and_shape():
+    X, Y = data.gate("and+or")
+    with pytest.raises(InputError, match=r"^layer 0 \(Affine\): forward "
+                       r"raised ValueError: .*input of shape \(4, 1\)$"):
+        own_net().forward(X[:, :1])
+
+
+def test_wrong_input_gradient_is_blamed_on_the_layer_that_returned_it():
+    X, Y = data.gate("and+or")
+    net = own_net(bug="returns grad_out")
+    net.forward(X)
+    with pytest.raises(ShapeError, match=r"^layer 2 \(Affine\) returned "
+                       r"dL/dx of shape \(4, 2\), but its input has shape "
+                       r"\(4, 3\); layer 1 \(Tanh\)'s backward then "
+                       r"raised ValueError"):
+        net.backward(Y)
+    # The training loop's unchecked path ends in the same message.
+    with pytest.raises(ShapeError, match=r"^layer 2 \(Affine\) returned"):
+        train(net, X, Y, epochs=1, batch_size=4)
+
+
+def test_missing_gradient_key_names_the_key_and_what_is_there():
+    X, Y = data.gate("and+or")
+    net = own_net(bug="no bias key")
+    net.forward(X)
+    net.backward(Y)
+    with pytest.raises(InputError, match=r"^layer 2 \(Affine\): no "
+                       r"gradient for parameter 'bias' \(grads has: "
+                       r"'weight'\); .* fill grads\['bias'\]$"):
+        net.step(0.1)
+
+
+def test_own_layers_train_and_float32_params_stay_float32():
+    X, Y = data.gate("and+or")
+    net = own_net()
+    for layer in net.layers:
+        for name, p in layer.params.items():
+            layer.params[name] = p.astype(np.float32)
+    history = train(net, X, Y, epochs=50, lr=0.5, batch_size=4)
+    assert history.loss[-1] < history.loss[0]
+    assert all(p.dtype == np.float32 for layer in net.layers
+               for p in layer.params.values())
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("shape", [(3,), (4, 3)])
+def test_loss_fast_path_gives_exactly_the_checked_numbers(name, shape):
+    loss = LOSSES[name]
+    rng = np.random.default_rng(0)
+    y_hat = rng.uniform(0.05, 0.95, shape)
+    y = rng.integers(0, 2, shape).astype(float)
+    np.testing.assert_array_equal(loss.grad_unchecked(y_hat, y),
+                                  loss.grad(y_hat, y))
+    per = loss.per_example(np.atleast_2d(y_hat), np.atleast_2d(y))
+    assert per.shape == (np.atleast_2d(y).shape[0],)
+    assert per.mean() == loss.value(y_hat, y)
+
+
+def test_a_layer_swapped_in_after_construction_is_the_one_run():
+    X, Y = data.gate("and+or")
+    net = Network([Dense(2, 3, "tanh", rng=0), Dense(3, 2, rng=1)])
+    net.forward(X)
+    net.layers[1] = Dense(3, 2, "tanh", rng=5)
+    expected = net.layers[1].forward(net.layers[0].forward(X))
+    np.testing.assert_array_equal(net.forward(X), expected)

@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 
-from .errors import InputError, ShapeError, shape_str
+from .errors import InputError, ShapeError, error_text, shape_str
 
 __all__ = [
     "DEFAULT_FLOOR", "DEFAULT_STEP", "DEFAULT_TOLERANCE", "KINDS",
@@ -138,11 +138,7 @@ def _wrap(text, indent=""):
                          break_on_hyphens=False)
 
 
-def _error_text(err):
-    text = " ".join(str(err).split())
-    if len(text) > 200:
-        text = text[:197] + "..."
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+_error_text = error_text
 
 
 def _check_layer_protocol(layer, where):
@@ -1107,6 +1103,10 @@ def gradcheck(net, X, Y, *, step=DEFAULT_STEP, tolerance=DEFAULT_TOLERANCE,
             warnings.warn(notes[-1], PrecisionWarning, stacklevel=2)
         report = _gradcheck(net, layers, X, Y, step, tolerance, floor,
                             seed, notes)
+    if not report.rows:
+        report.notes.append(
+            "the network has no parameters, so no gradient was compared; "
+            "check_layer(layer, x) checks a layer's input gradient")
     _refresh(layers, lambda: net.forward(X_given), lambda: net.backward(Y))
     return report
 
@@ -1320,8 +1320,21 @@ def _shape_finding(row, where, floor, grad_out=None):
     what = "the input" if row.param == "input" else "the parameter"
     msg = (f"{where}: the gradient has shape {_fmt_shape(row.grad_shape)} "
            f"but {what} has shape {_fmt_shape(row.shape)}.")
+    b = np.asarray(row.backprop, float)
+    if row.param != "input" and b.ndim == len(row.shape) + 1 \
+            and b.shape[1:] == row.shape \
+            and _close(b.sum(axis=0), row.numeric, floor):
+        return Finding("wrong-shape", row.layer, row.param, msg + (
+            f" It has one row per example: summed over its first axis "
+            f"(N = {b.shape[0]}) it is the right gradient. Hint: backward "
+            "must sum the gradient over the batch, e.g. "
+            "grad_out.sum(axis=0) for a bias."))
+    if row.param == "input" and grad_out is not None \
+            and b.shape == np.shape(grad_out) \
+            and _close(b, np.asarray(grad_out, float), floor):
+        return Finding("wrong-shape", row.layer, row.param,
+                       msg + _PASSED_THROUGH)
     if row.param == "input" and grad_out is not None:
-        b = np.asarray(row.backprop, float)
         chained = _local_jacobian(b, grad_out)
         if chained is not None and _close(chained, row.numeric, floor):
             return Finding("wrong-shape", row.layer, row.param, msg + (
@@ -1335,6 +1348,13 @@ def _shape_finding(row, where, floor, grad_out=None):
     return Finding("wrong-shape", row.layer, row.param, msg + (
         " Hint: a gradient must have exactly the shape of what it is the "
         "gradient of."))
+
+
+_PASSED_THROUGH = (
+    " It is the gradient the layer received (dL/dy), unchanged. Hint: "
+    "backward must return dL/dx, the gradient received chained through "
+    "the layer (for y = x @ W.T + b, grad_out @ W), shaped like the "
+    "input.")
 
 
 def _value_patterns(row, where, floor):
@@ -1510,6 +1530,12 @@ def _upstream(report, row, local_row):
             else:
                 evidence = (f": checked alone, its input gradient has max "
                             f"rel error {_fmt_err(suspect_row.max_rel_error)}")
+                local_g = report.local_checks[suspect].grad_out
+                if _shape(local_g) == suspect_row.grad_shape and _close(
+                        np.asarray(suspect_row.backprop, float),
+                        np.asarray(local_g, float), report.floor):
+                    evidence += (" and is the gradient it received, "
+                                 "unchanged")
         blame = (f"The fault is in the input gradient that layer {suspect} "
                  f"({name}) returns from backward{evidence}.")
         hint = (f"check what layer {suspect}'s backward returns: dL/dx, "
@@ -1618,11 +1644,25 @@ def _row_findings(report, row, local_row, grad_out, floor, alone=False):
     if source.backprop is None:
         if found:
             return found
+        if source.status == "missing":
+            return [Finding("unknown", row.layer, row.param, (
+                f"{prefix}: backward left no gradient for "
+                f"{row.param!r}: its grads dict has no entry (or None) "
+                f"for it. Hint: backward must set grads[{row.param!r}] "
+                f"on every call, shaped like the parameter "
+                f"{_fmt_shape(row.shape)}."))]
         text = source.problem or "there is no gradient"
         return [Finding("unknown", row.layer, row.param, (
             f"{prefix}: {text}. Hint: run check_layer on this layer and "
             "read the error; backward must accept any gradient shaped "
             "like the output and return one shaped like the input."))]
+    if row.param == "input" and not found and grad_out is not None \
+            and source.grad_shape == _shape(grad_out) \
+            and _close(np.asarray(source.backprop, float),
+                       np.asarray(grad_out, float), floor):
+        return [Finding("unknown", row.layer, row.param, (
+            f"{prefix}: the input gradient is wrong (max rel error "
+            f"{_fmt_err(source.max_rel_error)})." + _PASSED_THROUGH))]
     patterns = _value_patterns(source, prefix, floor)
     if found:
         patterns = [f for f in patterns if f.kind != "unknown"]

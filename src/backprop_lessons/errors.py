@@ -21,6 +21,23 @@ def shape_str(shape):
     return str(tuple(int(n) for n in shape))
 
 
+def layer_name(layer):
+    """How messages name a layer: its repr, or its class name when its
+    class keeps the default repr (which shows only a memory address)."""
+    if type(layer).__repr__ is object.__repr__:
+        return type(layer).__name__
+    return repr(layer)
+
+
+def error_text(err):
+    """``"ValueError: message"`` on one line, at most 200 characters of
+    message, for quoting an error raised inside a user's layer."""
+    text = " ".join(str(err).split())
+    if len(text) > 200:
+        text = text[:197] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
 def real_array(value, what):
     """``value`` as a numpy array of real numbers, or :class:`InputError`.
 

@@ -13,8 +13,8 @@ import numbers
 
 import numpy as np
 
-from .errors import (InputError, ShapeError, check_finite, real_array,
-                     shape_str)
+from .errors import (InputError, ShapeError, check_finite, error_text,
+                     layer_name, real_array, shape_str)
 from .losses import Loss, get_loss
 
 
@@ -35,8 +35,8 @@ def _check_protocol(i, layer):
                if not hasattr(layer, name)]
     if missing:
         raise InputError(
-            f"layer {i} ({layer!r}) does not follow the layer protocol: "
-            f"missing {', '.join(missing)}")
+            f"layer {i} ({layer_name(layer)}) does not follow the layer "
+            f"protocol: missing {', '.join(missing)}")
 
 
 def _twin(layer, public, fast):
@@ -98,7 +98,9 @@ class Network:
     def _prepare(self):
         # The training loop's unchecked paths, looked up once here and
         # again by every call of train(), so a layer or loss swapped in
-        # between is picked up.
+        # between is picked up; forward compares the layers with the
+        # ones prepared for, so it picks them up too.
+        self._prepared_for = list(self.layers)
         self._forwards = [_fast(la, "forward", "_forward")
                           for la in self.layers]
         # A first layer that takes [1 | x] made once for all steps.
@@ -118,7 +120,7 @@ class Network:
         self._fast_value = loss if type(loss).value is Loss.value else None
 
     def __repr__(self):
-        inner = ",\n".join(f"  {layer!r}" for layer in self.layers)
+        inner = ",\n".join(f"  {layer_name(layer)}" for layer in self.layers)
         return (f"Network([\n{inner}\n], loss={self.loss.name}, "
                 f"strict={self.strict})")
 
@@ -133,23 +135,39 @@ class Network:
         return getattr(self.layers[-1], "n_out", None)
 
     def forward(self, X):
-        """Run every layer on ``X``; returns the last output.
+        """Run every layer on ``X`` ``(D,)`` or ``(N, D)``; returns the
+        last output, ``(K,)`` or ``(N, K)``.
 
-        Errors from a layer are re-raised with the layer's index.
+        Errors from a layer are re-raised with the layer's index; a
+        numpy error inside a layer's own ``forward`` becomes an
+        :class:`InputError` that names the layer and its input shape.
         """
         X = real_array(X, "network input")
         if X.dtype.kind != "f":
             X = X.astype(float)
         check_finite(X, "network input")
         # Layer 0 checks the input's shape; later inputs come from
-        # layers whose widths were chained at construction.
+        # layers whose widths were chained at construction. The shapes
+        # seen are kept so that backward can say which layer returned a
+        # gradient unlike its input.
+        if self._prepared_for != self.layers:
+            # A layer was swapped into self.layers after construction.
+            self._prepare()
         i = 0
+        shapes = self._shapes = [np.shape(X)]
         try:
             X = self.layers[0].forward(X)
+            shapes.append(np.shape(X))
             for i in range(1, len(self._forwards)):
                 X = self._forwards[i](X)
+                shapes.append(np.shape(X))
         except (ShapeError, InputError) as err:
             raise type(err)(f"layer {i}: {err}") from None
+        except (ValueError, TypeError, IndexError) as err:
+            raise InputError(
+                f"layer {i} ({layer_name(self.layers[i])}): forward raised "
+                f"{error_text(err)}, on an input of shape "
+                f"{shape_str(shapes[i])}") from err
         self.y = X
         return X
 
@@ -179,15 +197,18 @@ class Network:
         # its own steps after one shape comparison. y_hat is (N, K).
         loss = self.loss
         if loss is self._fast_value and y_hat.shape == Y.shape:
-            return loss._per_example(y_hat, Y).mean()
+            return loss.per_example(y_hat, Y).mean()
         return loss.value(y_hat, Y)
 
     def predict(self, X):
-        """Outputs for ``X``; same as :meth:`forward`."""
+        """Outputs ``(K,)`` or ``(N, K)`` for ``X`` ``(D,)`` or
+        ``(N, D)``; same as :meth:`forward`."""
         return self.forward(X)
 
     def loss_value(self, X, Y):
-        """The loss of the network's outputs on ``X`` against ``Y``."""
+        """The loss (a float) of the outputs on ``X`` ``(N, D)`` against
+        targets ``Y`` ``(N, K)`` (or one example, ``(D,)`` and ``(K,)``).
+        """
         return float(self.loss.value(self.forward(X), self._targets(Y)))
 
     def _targets(self, Y):
@@ -205,7 +226,13 @@ class Network:
     def backward(self, Y):
         """Backpropagate the loss against targets ``Y``; returns dL/dX.
 
-        Call after :meth:`forward`. Fills every layer's ``grads``.
+        Call after :meth:`forward`. ``Y`` has the output's shape,
+        ``(K,)`` or ``(N, K)``; dL/dX has the input's, ``(D,)`` or
+        ``(N, D)``. Fills every layer's ``grads``. A numpy error inside
+        a layer's own ``backward`` becomes a named error: a
+        :class:`ShapeError` blaming the next layer if that one returned
+        a gradient unlike its input, else an :class:`InputError` naming
+        the layer.
         """
         g = self.loss.grad(self.y, self._targets(Y))
         for i in range(len(self.layers) - 1, -1, -1):
@@ -213,7 +240,34 @@ class Network:
                 g = self.layers[i].backward(g)
             except (ShapeError, InputError) as err:
                 raise type(err)(f"layer {i}: {err}") from None
+            except (ValueError, TypeError, IndexError) as err:
+                raise self._backward_error(i, g, err) from err
         return g
+
+    def _backward_error(self, i, g, err):
+        # A foreign layer failed inside numpy. If the gradient it got
+        # has the wrong shape, the fault is the layer after it.
+        layer = self.layers[i]
+        shapes = getattr(self, "_shapes", None)
+        if shapes is not None and len(shapes) == len(self.layers) + 1 \
+                and np.shape(g) != shapes[i + 1]:
+            if i + 1 < len(self.layers):
+                source = (f"layer {i + 1} "
+                          f"({layer_name(self.layers[i + 1])}) returned "
+                          "dL/dx")
+                wanted = "its input"
+            else:
+                source = f"the loss gradient ({self.loss.name})"
+                wanted = "the output"
+            return ShapeError(
+                f"{source} of shape {shape_str(np.shape(g))}, but "
+                f"{wanted} has shape {shape_str(shapes[i + 1])}; layer "
+                f"{i} ({layer_name(layer)})'s backward then raised "
+                f"{error_text(err)}")
+        return InputError(
+            f"layer {i} ({layer_name(layer)}): backward raised "
+            f"{error_text(err)}, on dL/dy of shape "
+            f"{shape_str(np.shape(g))}")
 
     def _backward(self, Y):
         # Unchecked backward for the training loop. Returns dL/dX, or
@@ -221,9 +275,7 @@ class Network:
         loss, y = self.loss, self.y
         if loss is self._fast_loss and y.shape == Y.shape:
             # Loss.grad's own steps, after the same shape test.
-            g = loss._grad(y, Y)
-            if y.ndim == 2:
-                g = g / len(y)
+            g = loss.grad_unchecked(y, Y)
         else:
             g = loss.grad(y, Y)
         for backward in self._backwards:
@@ -250,8 +302,11 @@ class Network:
 
     def _odd_gradient(self, i, layer, name, p, g):
         if g is None:
-            raise InputError(f"layer {i} ({layer!r}): no gradient for "
-                             f"parameter {name!r}; run backward first")
+            have = ", ".join(repr(k) for k in layer.grads) or "none"
+            raise InputError(
+                f"layer {i} ({layer_name(layer)}): no gradient for "
+                f"parameter {name!r} (grads has: {have}); run backward "
+                f"first, and make backward fill grads[{name!r}]")
         g = np.asarray(g)
         if not self.strict:
             # Loose: allowed if numpy can broadcast g onto p in place.
@@ -261,7 +316,8 @@ class Network:
                     return g
             except ValueError:
                 pass
-        where = (f"layer {i} ({layer!r}): the gradient of {name!r} has "
+        where = (f"layer {i} ({layer_name(layer)}): the gradient of "
+                 f"{name!r} has "
                  f"shape {shape_str(g.shape)} but the parameter has shape "
                  f"{shape_str(p.shape)}")
         if self.strict:
