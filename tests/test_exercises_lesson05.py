@@ -77,6 +77,17 @@ def test_plateaued_absolute_threshold_is_caught():
         lesson05.check_plateaued(absolute)
 
 
+@pytest.mark.parametrize("threshold", [1e-2, 1e-3, 3e-4, 1e-4, 1e-5])
+def test_plateaued_any_absolute_threshold_is_caught(threshold):
+    def absolute(loss, window=500):
+        if len(loss) <= window:
+            return False
+        return bool(loss[-1] > 0.01
+                    and loss[-window - 1] - loss[-1] < threshold)
+    with pytest.raises(ExerciseError, match="says"):
+        lesson05.check_plateaued(absolute)
+
+
 def test_plateaued_ignoring_the_floor_is_caught():
     def no_floor(loss, window=500):
         if len(loss) <= window:

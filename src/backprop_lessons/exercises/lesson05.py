@@ -107,12 +107,16 @@ def _plateau_cases():
     falling = 0.9 * np.exp(-epochs / 300.0) + 0.02
     learnt = 0.002 + 0.9 * np.exp(-epochs / 50.0)
     slow = 0.25 * (1 - 4e-6 * epochs)
+    # A high plateau (a loss that is not bounded by 1): stalled, yet it
+    # falls by more per window than a low curve that is still learning.
+    high = 2.0 * (1 - 1e-6 * epochs)
     return [
         ("flat at 0.25 (stuck)", flat, 500, True),
         ("creeping down by 1e-7 per epoch at 0.25", creeping, 500, True),
         ("still falling steadily", falling, 500, False),
         ("learnt: flat at 0.002, close to zero", learnt, 500, False),
         ("falling 0.2 % per 500 epochs", slow, 500, False),
+        ("stalled at 2.0, falling 0.05 % per 500 epochs", high, 500, True),
         ("shorter than the window", flat[:300], 500, False),
         ("flat, short window", flat, 50, True),
     ]
@@ -124,7 +128,7 @@ def check_plateaued(plateaued):
     The rule: with fewer than ``window + 1`` losses, False (too early
     to tell); otherwise True when the last loss is above 0.01 and fell
     by less than 0.1 % of its value ``window`` epochs earlier. Tried on
-    seven curves; a wrong verdict names the curve. ``None``, or a
+    eight curves; a wrong verdict names the curve. ``None``, or a
     function that returns None, counts as not attempted yet.
     """
     name = "plateaued"
@@ -141,7 +145,7 @@ def check_plateaued(plateaued):
             raise ExerciseError(
                 f"{name}: on a curve {label} (window {window}) it says "
                 f"{bool(got)}, expected {want}")
-    success(f"{name}: the right verdict on all seven curves")
+    success(f"{name}: the right verdict on all eight curves")
 
 
 def rescue_outcome(settings, seeds, epochs=RESCUE_EPOCHS):
