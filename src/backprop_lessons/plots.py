@@ -615,7 +615,7 @@ def step_size_curve(sweep, *, title="Numeric gradient error against step"):
         ax.plot(steps[best], curve[best], "o", ms=8, mfc="none",
                 color=line.get_color())
         ax.annotate(f"h = {steps[best]:.0e}", (steps[best], curve[best]),
-                    textcoords="offset points", xytext=(4, -12),
+                    textcoords="offset points", xytext=(5, 6),
                     fontsize="small")
     ax.set_xscale("log")
     ax.set_yscale("log")
