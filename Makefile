@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: course test bench lint
+.PHONY: course test bench lint notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +24,7 @@ bench: $(BIN)/python
 
 lint: $(BIN)/python
 	$(BIN)/python -m ruff check src tests bench
+
+# After a change to the package, store the lessons' outputs afresh.
+notebooks: $(BIN)/python
+	$(BIN)/python scripts/execute_notebooks.py
