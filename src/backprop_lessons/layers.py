@@ -165,6 +165,13 @@ class Dense:
         ``grad_out`` must have the shape of the last output. The weight
         gradient is summed over the batch; nothing is updated.
         """
+        dW, dx = self.derivative.vjp(self, self._received(grad_out))
+        self.grads["W"] = dW
+        return dx
+
+    def _received(self, grad_out):
+        # A gradient of the wrong shape is caught where it arrives, so
+        # the error names this layer and both shapes.
         if self.y is None:
             raise InputError(f"{self}: backward called before forward")
         grad_out = np.asarray(grad_out)
@@ -173,9 +180,7 @@ class Dense:
                 f"{self}: grad_out must have the output's shape "
                 f"{shape_str(self.y.shape)}, got "
                 f"{shape_str(grad_out.shape)}")
-        dW, dx = self.derivative.vjp(self, grad_out)
-        self.grads["W"] = dW
-        return dx
+        return grad_out
 
     def _backward(self, grad_out):
         # Unchecked backward for the training loop: grad_out comes from

@@ -23,7 +23,7 @@ import textwrap
 import numpy as np
 
 from .checks import (DEFAULT_TOLERANCE, check_layer, diagnose, gradcheck)
-from .errors import InputError, ShapeError, shape_str
+from .errors import InputError
 from .layers import Dense
 from .network import Network
 
@@ -52,19 +52,6 @@ class Planted(Dense):
     :class:`~backprop_lessons.Dense`: ``grad_out`` is ``(K,)`` or
     ``(N, K)``; ``backward`` returns ``(D,)`` or ``(N, D)``.
     """
-
-    def _received(self, grad_out):
-        # The same guard as Dense.backward, so a bug in a later layer is
-        # caught where it arrives, naming both shapes.
-        if self.y is None:
-            raise InputError(f"{self}: backward called before forward")
-        grad_out = np.asarray(grad_out)
-        if grad_out.shape != self.y.shape:
-            raise ShapeError(
-                f"{self}: grad_out must have the output's shape "
-                f"{shape_str(self.y.shape)}, got "
-                f"{shape_str(grad_out.shape)}")
-        return grad_out
 
     def backward(self, grad_out):
         """Fill ``grads["W"]`` (K, D+1) and return dL/dx (D,) or (N, D)."""
