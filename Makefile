@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# JupyterLab refuses to start as root (containers) unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: course test bench lint notebooks
 
@@ -12,7 +14,7 @@ $(BIN)/python:
 
 course: $(BIN)/python
 	$(BIN)/python -m pip install -e ".[course]"
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
 test: $(BIN)/python
 	$(BIN)/python -m pip install -e ".[test]"
